@@ -1,0 +1,207 @@
+//! The one place where a copy of a spec is changed before progenitor sees it.
+//!
+//! spec/ describes the API truthfully; progenitor 0.15.1 cannot take every shape
+//! it uses (see shared/docs/progenitor-notes.md). The adaptations, all of them:
+//!
+//! 1. A request body offering several media types keeps `application/json` only;
+//!    the other encodings become [`Extra`] operations (e.g. `putRecordForm`).
+//! 2. An operation whose only request body is `multipart/form-data` or
+//!    `application/xml` is removed from the copy and becomes an [`Extra`] operation
+//!    generated from xtask's own template (`extra.rs` of the raw crate).
+//! 3. Answers offered as JSON and XML keep JSON only: the generated methods decode
+//!    JSON; XML is decoded by cg-facade, which sends through the same pipeline.
+//! 4. `security` is dropped from the copy (progenitor ignores it); the per-operation
+//!    credential table is emitted in `hooks.rs` instead.
+//!
+//! Anything else progenitor refuses is reported by file and operationId.
+
+use serde_json::Value;
+
+pub const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// How an operation that progenitor cannot generate sends its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `multipart/form-data`: the caller builds a `reqwest::multipart::Form`.
+    Multipart,
+    /// `application/xml`: the caller passes the XML document.
+    Xml,
+    /// `application/x-www-form-urlencoded` alternative to a JSON body: the JSON body
+    /// type, flattened into bracketed form keys (`record[Email]=...`).
+    FormOfJson,
+}
+
+/// An operation (or an encoding of one) provided by xtask's template, not progenitor.
+#[derive(Clone, Debug)]
+pub struct Extra {
+    /// The operationId of the template method (`putRecordForm` for a form variant).
+    pub method_id: String,
+    /// The spec's operationId, used for the hooks (auth, retries, tracing).
+    pub operation_id: String,
+    pub http_method: String,
+    pub path: String,
+    pub summary: String,
+    pub body: BodyKind,
+    /// `$ref` name of the JSON body schema (for [`BodyKind::FormOfJson`]).
+    pub body_schema: Option<String>,
+    /// Path parameters in order of appearance.
+    pub path_params: Vec<String>,
+    /// `(status, schema name)` of the success answers; `None` when it has no body.
+    pub success: Vec<(u16, Option<String>)>,
+    /// `(status, schema name)` of the documented error answers.
+    pub errors: Vec<(u16, String)>,
+}
+
+/// The credentials an operation accepts, read from its `security` (or the document's).
+#[derive(Clone, Debug)]
+pub struct Security {
+    pub operation_id: String,
+    pub oauth2: bool,
+    pub api_key: bool,
+}
+
+pub struct Adapted {
+    pub spec: Value,
+    pub extras: Vec<Extra>,
+    pub security: Vec<Security>,
+}
+
+fn schema_name(media: &Value) -> Option<String> {
+    media
+        .pointer("/schema/$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string)
+}
+
+fn responses_of(op: &Value) -> (Vec<(u16, Option<String>)>, Vec<(u16, String)>) {
+    let mut success = Vec::new();
+    let mut errors = Vec::new();
+    if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+        for (status, response) in responses {
+            let Ok(code) = status.parse::<u16>() else { continue };
+            let schema = response
+                .get("content")
+                .and_then(Value::as_object)
+                .and_then(|c| c.get("application/json").or_else(|| c.values().next()))
+                .and_then(schema_name);
+            if code < 300 {
+                success.push((code, schema));
+            } else if let Some(schema) = schema {
+                errors.push((code, schema));
+            }
+        }
+    }
+    (success, errors)
+}
+
+fn path_params(path: &str) -> Vec<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+fn security_of(op: &Value, default: Option<&Value>, operation_id: &str) -> Security {
+    let requirements = op.get("security").or(default).and_then(Value::as_array);
+    let names: Vec<&str> = requirements
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.keys().map(String::as_str))
+        .collect();
+    Security {
+        operation_id: operation_id.to_string(),
+        oauth2: names.iter().any(|n| n.starts_with("oauth2")),
+        api_key: names.contains(&"api_key"),
+    }
+}
+
+/// Adapts `spec` (already parsed from YAML) for progenitor; `file` names it in errors.
+pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
+    let mut extras = Vec::new();
+    let mut security = Vec::new();
+    let default_security = spec.get("security").cloned();
+    let paths = spec
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| format!("{file}: no `paths`"))?;
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for method in METHODS {
+            let Some(op) = item.get_mut(method) else { continue };
+            let operation_id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{file}: {} {path} has no operationId", method.to_uppercase()))?
+                .to_string();
+            security.push(security_of(op, default_security.as_ref(), &operation_id));
+            let ops = op.as_object_mut().ok_or_else(|| format!("{file}: {operation_id}: not an object"))?;
+            ops.remove("security");
+            let (success, errors) = responses_of(&Value::Object(ops.clone()));
+            let summary = ops.get("summary").and_then(Value::as_str).unwrap_or(&operation_id).to_string();
+            let extra = |method_id: String, body: BodyKind, body_schema: Option<String>| Extra {
+                method_id,
+                operation_id: operation_id.clone(),
+                http_method: method.to_string(),
+                path: path.clone(),
+                summary: summary.clone(),
+                body,
+                body_schema,
+                path_params: path_params(path),
+                success: success.clone(),
+                errors: errors.clone(),
+            };
+
+            // 3. JSON answers only.
+            if let Some(responses) = ops.get_mut("responses").and_then(Value::as_object_mut) {
+                for response in responses.values_mut() {
+                    if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
+                        if content.contains_key("application/json") {
+                            content.retain(|k, _| k == "application/json");
+                        }
+                    }
+                }
+            }
+
+            // 1. and 2. Request bodies.
+            let Some(content) = ops
+                .get_mut("requestBody")
+                .and_then(|b| b.get_mut("content"))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            if content.contains_key("multipart/form-data") || content.contains_key("application/xml") {
+                if content.contains_key("application/json") || content.contains_key("application/x-www-form-urlencoded") {
+                    return Err(format!("{file}: {operation_id}: mixes multipart/XML with another body encoding; extend xtask/src/adapt.rs"));
+                }
+                let kind = if content.contains_key("multipart/form-data") { BodyKind::Multipart } else { BodyKind::Xml };
+                extras.push(extra(operation_id.clone(), kind, None));
+                item.remove(method);
+                continue;
+            }
+            if content.len() > 1 {
+                let json = content
+                    .get("application/json")
+                    .cloned()
+                    .ok_or_else(|| format!("{file}: {operation_id}: several body encodings but none is application/json"))?;
+                if content.contains_key("application/x-www-form-urlencoded") {
+                    extras.push(extra(format!("{operation_id}Form"), BodyKind::FormOfJson, schema_name(&json)));
+                }
+                let others: Vec<String> = content.keys().filter(|k| *k != "application/json" && *k != "application/x-www-form-urlencoded").cloned().collect();
+                if !others.is_empty() {
+                    return Err(format!("{file}: {operation_id}: body encodings {others:?} have no adaptation"));
+                }
+                content.retain(|k, _| k == "application/json");
+            }
+        }
+    }
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        paths.retain(|_, item| item.as_object().is_some_and(|o| METHODS.iter().any(|m| o.contains_key(*m))));
+    }
+    if let Some(obj) = spec.as_object_mut() {
+        obj.remove("security");
+    }
+    Ok(Adapted { spec, extras, security })
+}
