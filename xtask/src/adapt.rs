@@ -13,6 +13,10 @@
 //! 4. `security` is dropped from the copy (progenitor ignores it); the per-operation
 //!    credential table is emitted in `hooks.rs` instead.
 //!
+//! 5. A shared parameter (`components/parameters`) whose schema is an inline enum
+//!    gets a named schema of the same name, so that every operation shares one type
+//!    (`types::Format`) instead of one enum per operation (`ListBouncesFormat`, ...).
+//!
 //! Anything else progenitor refuses is reported by file and operationId.
 
 use serde_json::Value;
@@ -119,6 +123,7 @@ fn security_of(op: &Value, default: Option<&Value>, operation_id: &str) -> Secur
 
 /// Adapts `spec` (already parsed from YAML) for progenitor; `file` names it in errors.
 pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
+    name_shared_enum_parameters(&mut spec);
     let mut extras = Vec::new();
     let mut security = Vec::new();
     let default_security = spec.get("security").cloned();
@@ -204,4 +209,24 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
         obj.remove("security");
     }
     Ok(Adapted { spec, extras, security })
+}
+
+/// Adaptation 5.
+fn name_shared_enum_parameters(spec: &mut Value) {
+    let Some(params) = spec.pointer("/components/parameters").and_then(Value::as_object).cloned() else {
+        return;
+    };
+    for (name, param) in params {
+        let Some(schema) = param.get("schema") else { continue };
+        if schema.get("enum").is_none() || spec.pointer(&format!("/components/schemas/{name}")).is_some() {
+            continue;
+        }
+        let schema = schema.clone();
+        if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+            schemas.insert(name.clone(), schema);
+        }
+        if let Some(p) = spec.pointer_mut(&format!("/components/parameters/{name}")) {
+            p["schema"] = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        }
+    }
 }

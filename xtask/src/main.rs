@@ -40,8 +40,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root: xtask's manifest lives one level below it.
+/// The workspace root: xtask's manifest lives one level below it. `XTASK_ROOT`
+/// points it at a copy instead (xtask's own tests regenerate a scratch tree).
 fn workspace_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("XTASK_ROOT") {
+        return PathBuf::from(root);
+    }
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }

@@ -7,61 +7,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`DeleteUploadFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum DeleteUploadFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for DeleteUploadFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for DeleteUploadFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteUploadFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteUploadFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Answer of an upload removal: `{"Data":true}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct DeleteUploadResponse {
@@ -84,6 +29,61 @@ pub mod types {
             Default::default()
         }
     }
+    ///`Format`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Format {
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "xml")]
+        Xml,
+    }
+    impl ::std::fmt::Display for Format {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Json => f.write_str("json"),
+                Self::Xml => f.write_str("xml"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Format {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json" => Ok(Self::Json),
+                "xml" => Ok(Self::Xml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Format {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Format {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///A number the service may send either as a JSON number or as a string.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -102,227 +102,6 @@ pub mod types {
     impl ::std::convert::From<i64> for IntOrString {
         fn from(value: i64) -> Self {
             Self::Int64(value)
-        }
-    }
-    ///`ListContactUploadsFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListContactUploadsFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListContactUploadsFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListContactUploadsFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListContactUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListContactUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`ListHistoricalUploadsFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListHistoricalUploadsFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListHistoricalUploadsFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListHistoricalUploadsFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListHistoricalUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListHistoricalUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`ListRevenueUploadsFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListRevenueUploadsFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListRevenueUploadsFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListRevenueUploadsFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRevenueUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRevenueUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`ListTransactionalUploadsFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListTransactionalUploadsFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListTransactionalUploadsFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListTransactionalUploadsFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListTransactionalUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ListTransactionalUploadsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///A revenue file (CSV, XLS, XLSX or XML; at most 2 MB and 1000 rows).
@@ -1396,7 +1175,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteUpload<'a> {
         client: &'a super::Client,
-        format: Result<types::DeleteUploadFormat, String>,
+        format: Result<types::Format, String>,
         id: Result<i64, String>,
     }
     impl<'a> DeleteUpload<'a> {
@@ -1409,13 +1188,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteUploadFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `DeleteUploadFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -1503,7 +1280,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListRevenueUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::ListRevenueUploadsFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1524,14 +1301,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRevenueUploadsFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListRevenueUploadsFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1693,7 +1467,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListContactUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::ListContactUploadsFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1714,14 +1488,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListContactUploadsFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListContactUploadsFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1883,7 +1654,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListHistoricalUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::ListHistoricalUploadsFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1904,14 +1675,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListHistoricalUploadsFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListHistoricalUploadsFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -2073,7 +1841,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListTransactionalUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::ListTransactionalUploadsFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -2094,14 +1862,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListTransactionalUploadsFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListTransactionalUploadsFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self

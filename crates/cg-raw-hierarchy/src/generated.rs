@@ -7,61 +7,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AddDivisionFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AddDivisionFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for AddDivisionFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AddDivisionFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AddDivisionFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AddDivisionFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Form body of `addDivision`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AddDivisionRequest {
@@ -97,61 +42,6 @@ pub mod types {
     impl AddDivisionResult {
         pub fn builder() -> builder::AddDivisionResult {
             Default::default()
-        }
-    }
-    ///`DeleteDivisionFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum DeleteDivisionFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for DeleteDivisionFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for DeleteDivisionFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteDivisionFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteDivisionFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Form body of `deleteDivision`.
@@ -225,6 +115,61 @@ division `Global`.
             Default::default()
         }
     }
+    ///`Format`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Format {
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "xml")]
+        Xml,
+    }
+    impl ::std::fmt::Display for Format {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Json => f.write_str("json"),
+                Self::Xml => f.write_str("xml"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Format {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json" => Ok(Self::Json),
+                "xml" => Ok(Self::Xml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Format {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Format {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///A number the service may send either as a JSON number or as a string.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -243,116 +188,6 @@ division `Global`.
     impl ::std::convert::From<i64> for IntOrString {
         fn from(value: i64) -> Self {
             Self::Int64(value)
-        }
-    }
-    ///`ListHierarchyFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListHierarchyFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListHierarchyFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListHierarchyFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListHierarchyFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListHierarchyFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`UpdateDivisionFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum UpdateDivisionFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for UpdateDivisionFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for UpdateDivisionFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateDivisionFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateDivisionFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     /**Form body of `updateDivision`: `division` plus at least one of
@@ -1271,7 +1106,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListHierarchy<'a> {
         client: &'a super::Client,
-        format: Result<types::ListHierarchyFormat, String>,
+        format: Result<types::Format, String>,
     }
     impl<'a> ListHierarchy<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1282,13 +1117,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListHierarchyFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListHierarchyFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         ///Sends a `GET` request to `/v4.1/hierarchy.{format}`
@@ -1366,7 +1199,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateDivision<'a> {
         client: &'a super::Client,
-        format: Result<types::UpdateDivisionFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::UpdateDivisionRequest, String>,
     }
     impl<'a> UpdateDivision<'a> {
@@ -1379,13 +1212,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateDivisionFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `UpdateDivisionFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1498,7 +1329,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddDivision<'a> {
         client: &'a super::Client,
-        format: Result<types::AddDivisionFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::AddDivisionRequest, String>,
     }
     impl<'a> AddDivision<'a> {
@@ -1511,13 +1342,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AddDivisionFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `AddDivisionFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1625,7 +1454,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteDivision<'a> {
         client: &'a super::Client,
-        format: Result<types::DeleteDivisionFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::DeleteDivisionRequest, String>,
     }
     impl<'a> DeleteDivision<'a> {
@@ -1638,13 +1467,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteDivisionFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `DeleteDivisionFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self

@@ -7,61 +7,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`AddUnsubscribeFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AddUnsubscribeFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for AddUnsubscribeFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AddUnsubscribeFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AddUnsubscribeFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AddUnsubscribeFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Form body of `addUnsubscribe`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AddUnsubscribeRequest {
@@ -192,6 +137,61 @@ pub mod types {
             value.parse()
         }
     }
+    ///`Format`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Format {
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "xml")]
+        Xml,
+    }
+    impl ::std::fmt::Display for Format {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Json => f.write_str("json"),
+                Self::Xml => f.write_str("xml"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Format {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json" => Ok(Self::Json),
+                "xml" => Ok(Self::Xml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Format {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Format {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///A number the service may send either as a JSON number or as a string.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -210,116 +210,6 @@ pub mod types {
     impl ::std::convert::From<i64> for IntOrString {
         fn from(value: i64) -> Self {
             Self::Int64(value)
-        }
-    }
-    ///`ListBouncesFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListBouncesFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListBouncesFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListBouncesFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListBouncesFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListBouncesFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`ListUnsubscribesFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListUnsubscribesFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListUnsubscribesFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListUnsubscribesFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListUnsubscribesFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListUnsubscribesFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///One entry of the unsubscribe list.
@@ -1065,7 +955,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListBounces<'a> {
         client: &'a super::Client,
-        format: Result<types::ListBouncesFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
@@ -1084,13 +974,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListBouncesFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListBouncesFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1232,7 +1120,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListUnsubscribes<'a> {
         client: &'a super::Client,
-        format: Result<types::ListUnsubscribesFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         start: Result<Option<i64>, String>,
@@ -1249,14 +1137,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListUnsubscribesFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListUnsubscribesFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1386,7 +1271,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddUnsubscribe<'a> {
         client: &'a super::Client,
-        format: Result<types::AddUnsubscribeFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::AddUnsubscribeRequest, String>,
     }
     impl<'a> AddUnsubscribe<'a> {
@@ -1399,13 +1284,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AddUnsubscribeFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `AddUnsubscribeFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self

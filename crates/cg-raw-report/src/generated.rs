@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`GetNpsReportFormat`
+    ///`Format`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -20,13 +20,13 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
-    pub enum GetNpsReportFormat {
+    pub enum Format {
         #[serde(rename = "json")]
         Json,
         #[serde(rename = "xml")]
         Xml,
     }
-    impl ::std::fmt::Display for GetNpsReportFormat {
+    impl ::std::fmt::Display for Format {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Json => f.write_str("json"),
@@ -34,7 +34,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for GetNpsReportFormat {
+    impl ::std::str::FromStr for Format {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -46,7 +46,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for GetNpsReportFormat {
+    impl ::std::convert::TryFrom<&str> for Format {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -54,7 +54,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for GetNpsReportFormat {
+    impl ::std::convert::TryFrom<::std::string::String> for Format {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -616,7 +616,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetNpsReport<'a> {
         client: &'a super::Client,
-        format: Result<types::GetNpsReportFormat, String>,
+        format: Result<types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
@@ -631,13 +631,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetNpsReportFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `GetNpsReportFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self

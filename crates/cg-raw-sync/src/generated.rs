@@ -161,70 +161,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ExportNonResponsesPeriodField`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ExportNonResponsesPeriodField {
-        #[serde(rename = "date_creation")]
-        DateCreation,
-        #[serde(rename = "date_order")]
-        DateOrder,
-        #[serde(rename = "date_sent")]
-        DateSent,
-        #[serde(rename = "date_survey_response")]
-        DateSurveyResponse,
-    }
-    impl ::std::fmt::Display for ExportNonResponsesPeriodField {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::DateCreation => f.write_str("date_creation"),
-                Self::DateOrder => f.write_str("date_order"),
-                Self::DateSent => f.write_str("date_sent"),
-                Self::DateSurveyResponse => f.write_str("date_survey_response"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ExportNonResponsesPeriodField {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "date_creation" => Ok(Self::DateCreation),
-                "date_order" => Ok(Self::DateOrder),
-                "date_sent" => Ok(Self::DateSent),
-                "date_survey_response" => Ok(Self::DateSurveyResponse),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ExportNonResponsesPeriodField {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ExportNonResponsesPeriodField {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`ExportNonResponsesWithItem`
     #[derive(
         ::serde::Deserialize,
@@ -281,69 +217,6 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ExportNonResponsesWithItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`ExportResponsesPeriodField`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ExportResponsesPeriodField {
-        #[serde(rename = "date_creation")]
-        DateCreation,
-        #[serde(rename = "date_order")]
-        DateOrder,
-        #[serde(rename = "date_sent")]
-        DateSent,
-        #[serde(rename = "date_survey_response")]
-        DateSurveyResponse,
-    }
-    impl ::std::fmt::Display for ExportResponsesPeriodField {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::DateCreation => f.write_str("date_creation"),
-                Self::DateOrder => f.write_str("date_order"),
-                Self::DateSent => f.write_str("date_sent"),
-                Self::DateSurveyResponse => f.write_str("date_survey_response"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ExportResponsesPeriodField {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "date_creation" => Ok(Self::DateCreation),
-                "date_order" => Ok(Self::DateOrder),
-                "date_sent" => Ok(Self::DateSent),
-                "date_survey_response" => Ok(Self::DateSurveyResponse),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ExportResponsesPeriodField {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ExportResponsesPeriodField {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -454,6 +327,69 @@ the messages per field.
     impl ::std::convert::From<i64> for IntOrString {
         fn from(value: i64) -> Self {
             Self::Int64(value)
+        }
+    }
+    ///`PeriodField`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum PeriodField {
+        #[serde(rename = "date_creation")]
+        DateCreation,
+        #[serde(rename = "date_order")]
+        DateOrder,
+        #[serde(rename = "date_sent")]
+        DateSent,
+        #[serde(rename = "date_survey_response")]
+        DateSurveyResponse,
+    }
+    impl ::std::fmt::Display for PeriodField {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::DateCreation => f.write_str("date_creation"),
+                Self::DateOrder => f.write_str("date_order"),
+                Self::DateSent => f.write_str("date_sent"),
+                Self::DateSurveyResponse => f.write_str("date_survey_response"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for PeriodField {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "date_creation" => Ok(Self::DateCreation),
+                "date_order" => Ok(Self::DateOrder),
+                "date_sent" => Ok(Self::DateSent),
+                "date_survey_response" => Ok(Self::DateSurveyResponse),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PeriodField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for PeriodField {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///A driver (self-select reason) chosen in the survey.
@@ -1749,7 +1685,7 @@ pub mod builder {
         cursor: Result<Option<::std::string::String>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         period_end: Result<Option<::chrono::naive::NaiveDate>, String>,
-        period_field: Result<Option<types::ExportNonResponsesPeriodField>, String>,
+        period_field: Result<Option<types::PeriodField>, String>,
         period_start: Result<Option<::chrono::naive::NaiveDate>, String>,
         with: Result<Option<::std::vec::Vec<types::ExportNonResponsesWithItem>>, String>,
     }
@@ -1806,14 +1742,13 @@ pub mod builder {
         }
         pub fn period_field<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ExportNonResponsesPeriodField>,
+            V: std::convert::TryInto<types::PeriodField>,
         {
             self.period_field = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `ExportNonResponsesPeriodField` for period_field failed"
-                        .to_string()
+                    "conversion to `PeriodField` for period_field failed".to_string()
                 });
             self
         }
@@ -1937,7 +1872,7 @@ pub mod builder {
         cursor: Result<Option<::std::string::String>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         period_end: Result<Option<::chrono::naive::NaiveDate>, String>,
-        period_field: Result<Option<types::ExportResponsesPeriodField>, String>,
+        period_field: Result<Option<types::PeriodField>, String>,
         period_start: Result<Option<::chrono::naive::NaiveDate>, String>,
         with: Result<Option<::std::vec::Vec<types::ExportResponsesWithItem>>, String>,
     }
@@ -1994,14 +1929,13 @@ pub mod builder {
         }
         pub fn period_field<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ExportResponsesPeriodField>,
+            V: std::convert::TryInto<types::PeriodField>,
         {
             self.period_field = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `ExportResponsesPeriodField` for period_field failed"
-                        .to_string()
+                    "conversion to `PeriodField` for period_field failed".to_string()
                 });
             self
         }

@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`CreateNonResponseFormat`
+    ///`Format`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -20,13 +20,13 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
-    pub enum CreateNonResponseFormat {
+    pub enum Format {
         #[serde(rename = "json")]
         Json,
         #[serde(rename = "xml")]
         Xml,
     }
-    impl ::std::fmt::Display for CreateNonResponseFormat {
+    impl ::std::fmt::Display for Format {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Json => f.write_str("json"),
@@ -34,7 +34,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::str::FromStr for CreateNonResponseFormat {
+    impl ::std::str::FromStr for Format {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -46,7 +46,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for CreateNonResponseFormat {
+    impl ::std::convert::TryFrom<&str> for Format {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -54,62 +54,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateNonResponseFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`CreateResponseFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum CreateResponseFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for CreateResponseFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CreateResponseFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateResponseFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateResponseFormat {
+    impl ::std::convert::TryFrom<::std::string::String> for Format {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -181,61 +126,6 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ListTransactionsDateMethod {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`ListTransactionsFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ListTransactionsFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for ListTransactionsFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListTransactionsFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListTransactionsFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListTransactionsFormat {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -504,116 +394,6 @@ other mapped fields go in as further keys, all as text.
     impl TransactionUpdateFields {
         pub fn builder() -> builder::TransactionUpdateFields {
             Default::default()
-        }
-    }
-    ///`UpdateNonResponseFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum UpdateNonResponseFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for UpdateNonResponseFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for UpdateNonResponseFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateNonResponseFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateNonResponseFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`UpdateResponseFormat`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum UpdateResponseFormat {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for UpdateResponseFormat {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for UpdateResponseFormat {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateResponseFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateResponseFormat {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///The error body of the v4.1 suite, for every error status.
@@ -1791,7 +1571,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListTransactions<'a> {
         client: &'a super::Client,
-        format: Result<types::ListTransactionsFormat, String>,
+        format: Result<types::Format, String>,
         date_method: Result<Option<types::ListTransactionsDateMethod>, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
@@ -1816,14 +1596,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListTransactionsFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ListTransactionsFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn date_method<V>(mut self, value: V) -> Self
@@ -2022,7 +1799,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateNonResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::UpdateNonResponseFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::TransactionUpdateFields, String>,
     }
     impl<'a> UpdateNonResponse<'a> {
@@ -2035,14 +1812,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateNonResponseFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `UpdateNonResponseFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2156,7 +1930,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateNonResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::CreateNonResponseFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::TransactionFields, String>,
     }
     impl<'a> CreateNonResponse<'a> {
@@ -2169,14 +1943,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CreateNonResponseFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `CreateNonResponseFormat` for format failed"
-                        .to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2287,7 +2058,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::UpdateResponseFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::TransactionUpdateFields, String>,
     }
     impl<'a> UpdateResponse<'a> {
@@ -2300,13 +2071,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateResponseFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `UpdateResponseFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2420,7 +2189,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::CreateResponseFormat, String>,
+        format: Result<types::Format, String>,
         body: Result<types::builder::TransactionFields, String>,
     }
     impl<'a> CreateResponse<'a> {
@@ -2433,13 +2202,11 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CreateResponseFormat>,
+            V: std::convert::TryInto<types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `CreateResponseFormat` for format failed".to_string()
-                });
+                .map_err(|_| "conversion to `Format` for format failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
