@@ -1,0 +1,29 @@
+//! The ergonomic Rust client for the CustomerGauge API.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), cg_facade::Error> {
+//! use futures::TryStreamExt;
+//!
+//! let client = cg_facade::Client::from_env()?;
+//! let bounces: Vec<_> = client.bounces().list().stream().try_collect().await?;
+//! println!("{} bounces", bounces.len());
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod call;
+mod client;
+mod error;
+pub mod modules;
+mod paging;
+mod retry;
+mod runtime;
+mod validate;
+mod xml;
+
+pub use cg_auth::{self as auth, Credentials, Endpoints, HostFamily, Region};
+pub use cg_errors::{self as errors, ErrorCode};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Format};
+pub use error::{Error, Result};
+pub use paging::{Page, PageCursor};
+pub use retry::RetryPolicy;

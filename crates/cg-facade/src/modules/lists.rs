@@ -1,0 +1,274 @@
+//! Unsubscribes and bounces (`spec/lists.yaml`).
+
+use chrono::NaiveDate;
+use futures::Stream;
+use std::sync::Arc;
+
+use cg_auth::HostFamily;
+use cg_errors::ErrorCode;
+use cg_raw_lists::types;
+
+use crate::call::call;
+use crate::client::raw_client;
+use crate::paging::{Fetch, Page, PageCursor, paginate};
+use crate::{Client, Error, Result, validate};
+
+/// Items per unsubscribe page: fixed by the service.
+pub const UNSUBSCRIBE_PAGE: u64 = 100;
+/// The largest bounce page the service gives.
+pub const MAX_BOUNCE_LIMIT: u32 = 1000;
+
+/// An unsubscribed address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsubscribe {
+    /// The address (absent when the service leaves it out).
+    pub email: Option<String>,
+    /// When it was listed, `YYYY-MM-DD HH:MM:SS` as sent.
+    pub date: Option<String>,
+}
+
+/// Whether a bounce is permanent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BounceKind {
+    /// Permanent.
+    Hard,
+    /// Temporary.
+    Soft,
+}
+
+/// A bounced address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounce {
+    /// The address.
+    pub email: Option<String>,
+    /// Hard or soft, when sent.
+    pub kind: Option<BounceKind>,
+    /// The mail server's reason.
+    pub reason: Option<String>,
+    /// When it bounced, as sent.
+    pub date: Option<String>,
+}
+
+impl From<types::Unsubscribe> for Unsubscribe {
+    fn from(u: types::Unsubscribe) -> Self {
+        Unsubscribe { email: u.email, date: u.date }
+    }
+}
+
+impl From<types::Bounce> for Bounce {
+    fn from(b: types::Bounce) -> Self {
+        Bounce {
+            email: b.email,
+            kind: b.type_.map(|t| match t {
+                types::BounceType::Hard => BounceKind::Hard,
+                types::BounceType::Soft => BounceKind::Soft,
+            }),
+            reason: b.reason,
+            date: b.date,
+        }
+    }
+}
+
+/// Codes with which listings say "nothing (more) here".
+pub(crate) fn is_end_of_listing(e: &Error) -> bool {
+    matches!(e.code(), Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound))
+}
+
+/// An empty page where the service answers "no records".
+pub(crate) fn empty_when_none<T>(result: Result<Vec<T>>) -> Result<Vec<T>> {
+    match result {
+        Err(e) if is_end_of_listing(&e) => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+impl Client {
+    /// The unsubscribe list.
+    pub fn unsubscribes(&self) -> Unsubscribes {
+        Unsubscribes { client: self.clone() }
+    }
+
+    /// The bounce list.
+    pub fn bounces(&self) -> Bounces {
+        Bounces { client: self.clone() }
+    }
+}
+
+/// The unsubscribe list: `client.unsubscribes()`.
+#[derive(Clone, Debug)]
+pub struct Unsubscribes {
+    client: Client,
+}
+
+impl Unsubscribes {
+    /// Lists unsubscribed addresses, 100 per page.
+    pub fn list(&self) -> ListUnsubscribes {
+        ListUnsubscribes { client: self.client.clone(), from: None, to: None, start: 0 }
+    }
+
+    /// Adds an address; the service refuses one already listed (400403).
+    pub async fn add(&self, email: impl Into<String>) -> Result<()> {
+        let email = email.into();
+        validate::email("email", &email)?;
+        let raw = raw_client!(self.client, cg_raw_lists, HostFamily::Api);
+        let ctx = self.client.ctx();
+        let body = types::AddUnsubscribeRequest { email };
+        call(ctx, "addUnsubscribe", raw.add_unsubscribe().format(ctx.format.as_str()).body(body).send()).await?;
+        Ok(())
+    }
+}
+
+/// `GET /v4.1/lists/unsubscribe`: `.send()` one page or `.stream()` them all.
+#[derive(Clone, Debug)]
+#[must_use = "a listing does nothing until .send() or .stream()"]
+pub struct ListUnsubscribes {
+    client: Client,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    start: u64,
+}
+
+impl ListUnsubscribes {
+    /// Listed on or after this day (with [`to`](Self::to)).
+    pub fn from(mut self, day: NaiveDate) -> Self {
+        self.from = Some(day);
+        self
+    }
+
+    /// Listed on or before this day (with [`from`](Self::from)).
+    pub fn to(mut self, day: NaiveDate) -> Self {
+        self.to = Some(day);
+        self
+    }
+
+    /// The offset of the first item (multiples of 100).
+    pub fn start(mut self, start: u64) -> Self {
+        self.start = start;
+        self
+    }
+
+    fn fetch(&self) -> Result<Fetch<Unsubscribe>> {
+        validate::date_range(self.from, self.to)?;
+        let this = self.clone();
+        Ok(Arc::new(move |cursor| {
+            let this = this.clone();
+            Box::pin(async move {
+                let PageCursor::Offset(start) = cursor else {
+                    return Err(Error::invalid("cursor", "unsubscribes page by offset"));
+                };
+                let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
+                let ctx = this.client.ctx();
+                let mut request = raw.list_unsubscribes().format(ctx.format.as_str()).start(start as i64);
+                if let (Some(from), Some(to)) = (this.from, this.to) {
+                    request = request.date_range_from(from).date_range_to(to);
+                }
+                let items = empty_when_none(call(ctx, "listUnsubscribes", request.send()).await.map(|r| r.data))?;
+                Ok(Page { items: items.into_iter().map(Unsubscribe::from).collect(), next: None })
+            })
+        }))
+    }
+
+    /// One page (up to 100 items) at the configured offset; empty past the end.
+    pub async fn send(self) -> Result<Vec<Unsubscribe>> {
+        let page = (self.fetch()?)(PageCursor::Offset(self.start)).await?;
+        Ok(page.items)
+    }
+
+    /// Every item from the configured offset on, page by page.
+    pub fn stream(self) -> impl Stream<Item = Result<Unsubscribe>> + Send + 'static {
+        let prefetch = self.client.inner.prefetch;
+        let start = self.start;
+        match self.fetch() {
+            Ok(fetch) => futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch)),
+            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
+        }
+    }
+}
+
+/// The bounce list: `client.bounces()`.
+#[derive(Clone, Debug)]
+pub struct Bounces {
+    client: Client,
+}
+
+impl Bounces {
+    /// Lists bounced addresses, up to 1000 per page.
+    pub fn list(&self) -> ListBounces {
+        ListBounces { client: self.client.clone(), from: None, to: None, start: 0, limit: MAX_BOUNCE_LIMIT }
+    }
+}
+
+/// `GET /v4.1/lists/bounce`: `.send()` one page or `.stream()` them all.
+#[derive(Clone, Debug)]
+#[must_use = "a listing does nothing until .send() or .stream()"]
+pub struct ListBounces {
+    client: Client,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    start: u64,
+    limit: u32,
+}
+
+impl ListBounces {
+    /// Bounced on or after this day (with [`to`](Self::to)).
+    pub fn from(mut self, day: NaiveDate) -> Self {
+        self.from = Some(day);
+        self
+    }
+
+    /// Bounced on or before this day (with [`from`](Self::from)).
+    pub fn to(mut self, day: NaiveDate) -> Self {
+        self.to = Some(day);
+        self
+    }
+
+    /// The offset of the first item.
+    pub fn start(mut self, start: u64) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Items per page, 1 to 1000 (default 1000).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    fn fetch(&self) -> Result<Fetch<Bounce>> {
+        validate::date_range(self.from, self.to)?;
+        validate::limit(self.limit, MAX_BOUNCE_LIMIT)?;
+        let this = self.clone();
+        Ok(Arc::new(move |cursor| {
+            let this = this.clone();
+            Box::pin(async move {
+                let PageCursor::Offset(start) = cursor else {
+                    return Err(Error::invalid("cursor", "bounces page by offset"));
+                };
+                let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
+                let ctx = this.client.ctx();
+                let mut request = raw.list_bounces().format(ctx.format.as_str()).start(start as i64).limit(u64::from(this.limit));
+                if let (Some(from), Some(to)) = (this.from, this.to) {
+                    request = request.date_range_from(from).date_range_to(to);
+                }
+                let items = empty_when_none(call(ctx, "listBounces", request.send()).await.map(|r| r.data))?;
+                Ok(Page { items: items.into_iter().map(Bounce::from).collect(), next: None })
+            })
+        }))
+    }
+
+    /// One page at the configured offset; empty past the end.
+    pub async fn send(self) -> Result<Vec<Bounce>> {
+        let page = (self.fetch()?)(PageCursor::Offset(self.start)).await?;
+        Ok(page.items)
+    }
+
+    /// Every item from the configured offset on, page by page.
+    pub fn stream(self) -> impl Stream<Item = Result<Bounce>> + Send + 'static {
+        let prefetch = self.client.inner.prefetch;
+        let start = self.start;
+        match self.fetch() {
+            Ok(fetch) => futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch)),
+            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! v4.1 answers in XML, decoded into the same models as JSON.
+//!
+//! The document is read with quick-xml into a small tree, and the tree is a serde
+//! `Deserializer` driven by the target type: a sequence takes an element's children
+//! (`<Data><item>..</item><item>..</item></Data>`), a struct or map its children by
+//! name, a number or string the element's text. Either root shape is accepted:
+//! `<Data>...</Data>` / `<Error>...</Error>`, or any root element holding them.
+
+use std::fmt;
+
+use quick_xml::events::Event;
+use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
+
+/// One element: its text and its child elements in document order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Node {
+    text: String,
+    children: Vec<(String, Node)>,
+}
+
+/// Why an XML answer could not be decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XmlError(String);
+
+impl fmt::Display for XmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for XmlError {}
+
+impl de::Error for XmlError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        XmlError(msg.to_string())
+    }
+}
+
+/// Parses `bytes` into the tree of its root element, named.
+pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    reader.config_mut().trim_text(true);
+    let mut stack: Vec<(String, Node)> = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| XmlError(format!("malformed XML at byte {}: {e}", reader.buffer_position())))?;
+        match event {
+            Event::Start(start) => {
+                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                stack.push((name, Node::default()));
+            }
+            Event::Empty(start) => {
+                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                match stack.last_mut() {
+                    Some((_, parent)) => parent.children.push((name, Node::default())),
+                    None => return Ok((name, Node::default())),
+                }
+            }
+            Event::Text(text) => {
+                let text = text.xml_content().map_err(|e| XmlError(format!("bad text: {e}")))?;
+                if let Some((_, node)) = stack.last_mut() {
+                    node.text.push_str(&text);
+                }
+            }
+            Event::CData(data) => {
+                if let Some((_, node)) = stack.last_mut() {
+                    node.text.push_str(&String::from_utf8_lossy(&data));
+                }
+            }
+            Event::GeneralRef(r) => {
+                let name = String::from_utf8_lossy(&r).into_owned();
+                let resolved = match name.as_str() {
+                    "amp" => "&".to_string(),
+                    "lt" => "<".to_string(),
+                    "gt" => ">".to_string(),
+                    "quot" => "\"".to_string(),
+                    "apos" => "'".to_string(),
+                    other => match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => return Err(XmlError(format!("unknown entity &{other};"))),
+                    },
+                };
+                if let Some((_, node)) = stack.last_mut() {
+                    node.text.push_str(&resolved);
+                }
+            }
+            Event::End(_) => {
+                let Some((name, node)) = stack.pop() else {
+                    return Err(XmlError("closing tag without an opening one".into()));
+                };
+                match stack.last_mut() {
+                    Some((_, parent)) => parent.children.push((name, node)),
+                    None => return Ok((name, node)),
+                }
+            }
+            Event::Eof => return Err(XmlError("the document ends before its root element is closed".into())),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// Decodes an answer body into `T` (a `{Data: ...}` or `{Error: ...}` shaped type).
+pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, XmlError> {
+    let (name, root) = parse(bytes)?;
+    let envelope = if name == "Data" || name == "Error" {
+        Node { text: String::new(), children: vec![(name, root)] }
+    } else {
+        root
+    };
+    T::deserialize(envelope)
+}
+
+impl Node {
+    fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.children.is_empty()
+    }
+
+    fn parse_text<T: std::str::FromStr>(&self, what: &str) -> Result<T, XmlError> {
+        self.text.trim().parse().map_err(|_| XmlError(format!("{:?} is not {what}", self.text)))
+    }
+}
+
+macro_rules! number {
+    ($($method:ident => $visit:ident: $ty:ty),* $(,)?) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+            visitor.$visit(self.parse_text::<$ty>(stringify!($ty))?)
+        })*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for Node {
+    type Error = XmlError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        if self.children.is_empty() {
+            visitor.visit_string(self.text)
+        } else if self.children.iter().all(|(n, _)| n == "item") {
+            self.deserialize_seq(visitor)
+        } else {
+            self.deserialize_map(visitor)
+        }
+    }
+
+    number! {
+        deserialize_i8 => visit_i8: i8, deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32, deserialize_i64 => visit_i64: i64,
+        deserialize_u8 => visit_u8: u8, deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32, deserialize_u64 => visit_u64: u64,
+        deserialize_f32 => visit_f32: f32, deserialize_f64 => visit_f64: f64,
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        match self.text.trim() {
+            "true" | "1" => visitor.visit_bool(true),
+            "false" | "0" | "" => visitor.visit_bool(false),
+            other => Err(XmlError(format!("{other:?} is not a boolean"))),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        if self.is_empty() { visitor.visit_none() } else { visitor.visit_some(self) }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_seq(de::value::SeqDeserializer::new(self.children.into_iter().map(|(_, node)| node)))
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_map(de::value::MapDeserializer::new(self.children.into_iter()))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, XmlError> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, XmlError> {
+        visitor.visit_enum(self.text.into_deserializer())
+    }
+
+    serde::forward_to_deserialize_any! {
+        char str string bytes byte_buf unit_struct tuple tuple_struct identifier ignored_any i128 u128
+    }
+}
+
+impl<'de> IntoDeserializer<'de, XmlError> for Node {
+    type Deserializer = Node;
+    fn into_deserializer(self) -> Node {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(untagged)]
+    enum IntOrString {
+        Int(i64),
+        Str(String),
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Division {
+        id: IntOrString,
+        division: String,
+        parent: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct List {
+        #[serde(rename = "Data")]
+        data: Vec<Division>,
+    }
+
+    #[test]
+    fn lists_of_one_many_and_none() {
+        let many = br#"<?xml version="1.0"?><Data><item><id>1</id><division>Global</division><parent/></item><item><id>2</id><division>Sales &amp; Co</division><parent>Global</parent></item></Data>"#;
+        let list: List = from_slice(many).unwrap();
+        assert_eq!(list.data.len(), 2);
+        assert_eq!(list.data[0].parent, None);
+        assert_eq!(list.data[1].division, "Sales & Co");
+        assert_eq!(list.data[1].id, IntOrString::Str("2".into()));
+
+        let one: List = from_slice(b"<response><Data><item><id>7</id><division>A</division></item></Data></response>").unwrap();
+        assert_eq!(one.data.len(), 1);
+        let none: List = from_slice(b"<Data/>").unwrap();
+        assert!(none.data.is_empty());
+    }
+
+    #[test]
+    fn numbers_bools_maps_and_errors() {
+        #[derive(Debug, Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Error")]
+            error: Inner,
+        }
+        #[derive(Debug, Deserialize)]
+        struct Inner {
+            #[serde(rename = "Code")]
+            code: u32,
+            #[serde(rename = "Message")]
+            message: String,
+        }
+        let e: Envelope = from_slice(b"<Error><Message>No data</Message><Code>400184</Code></Error>").unwrap();
+        assert_eq!((e.error.code, e.error.message.as_str()), (400184, "No data"));
+        let m: BTreeMap<String, String> = from_slice(b"<r><a>1</a><b>x</b></r>").unwrap();
+        assert_eq!(m.len(), 2);
+        assert!(from_slice::<Envelope>(b"<Error><Code>abc</Code></Error>").is_err());
+        assert!(from_slice::<Envelope>(b"<Error><Code>1</Code>").is_err());
+        assert!(from_slice::<Envelope>(b"not xml at all").is_err());
+    }
+}
