@@ -56,9 +56,7 @@ impl AuthConfig {
 
     /// Reads the `CG_*` variables of the process environment; see [`AuthConfig::from_lookup`].
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| {
-            std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
-        })
+        Self::from_lookup(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
     }
 
     /// Reads the configuration through `lookup` (a variable name to its value),
@@ -83,10 +81,13 @@ impl AuthConfig {
         };
 
         let region = match get(ENV_REGION) {
-            Some(v) => Some(v.parse::<Region>().map_err(|e| ConfigError::InvalidRegion {
-                var: ENV_REGION,
-                value: e.value,
-            })?),
+            Some(v) => Some(
+                v.parse::<Region>()
+                    .map_err(|e| ConfigError::InvalidRegion {
+                        var: ENV_REGION,
+                        value: e.value,
+                    })?,
+            ),
             None => None,
         };
         let overrides = [

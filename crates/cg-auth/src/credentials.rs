@@ -63,12 +63,14 @@ pub struct Credentials {
 
 impl Credentials {
     /// OAuth2 client credentials (every API).
-    pub fn client_credentials(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+    pub fn client_credentials(
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
         Credentials {
-            oauth2: Some(OAuth2Credentials::ClientCredentials(ClientCredentials::new(
-                client_id,
-                client_secret,
-            ))),
+            oauth2: Some(OAuth2Credentials::ClientCredentials(
+                ClientCredentials::new(client_id, client_secret),
+            )),
             api_key: None,
         }
     }

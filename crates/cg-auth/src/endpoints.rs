@@ -142,8 +142,7 @@ impl Endpoints {
             "http" => return Err(AuthError::InsecureTransport { origin }),
             _ => return Err(AuthError::ForeignHost { origin }),
         }
-        self.family_of(url)
-            .ok_or(AuthError::ForeignHost { origin })
+        self.family_of(url).ok_or(AuthError::ForeignHost { origin })
     }
 }
 
@@ -184,7 +183,11 @@ fn parse_base_url(value: &str, name: &str) -> Result<Url, ConfigError> {
                 "plain http is allowed only to a loopback host (127.0.0.0/8, ::1, localhost); use https",
             ));
         }
-        _ => return Err(invalid("the scheme must be https (or http to a loopback host)")),
+        _ => {
+            return Err(invalid(
+                "the scheme must be https (or http to a loopback host)",
+            ));
+        }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("it has no host"));
@@ -206,7 +209,10 @@ mod tests {
     fn region_hosts() {
         let e = Endpoints::for_region(Region::Us);
         assert_eq!(e.api_base_url(), "https://api.us.customergauge.com");
-        assert_eq!(e.imports_base_url(), "https://imports.api.us.customergauge.com");
+        assert_eq!(
+            e.imports_base_url(),
+            "https://imports.api.us.customergauge.com"
+        );
         assert_eq!(e.auth_base_url(), "https://auth.us.customergauge.com");
         assert_eq!(
             e.token_url().as_str(),
@@ -219,7 +225,10 @@ mod tests {
         let e = Endpoints::for_region(Region::Eu)
             .with_auth_url("http://127.0.0.1:9000/auth/")
             .expect("loopback http");
-        assert_eq!(e.token_url().as_str(), "http://127.0.0.1:9000/auth/oauth2/token");
+        assert_eq!(
+            e.token_url().as_str(),
+            "http://127.0.0.1:9000/auth/oauth2/token"
+        );
         assert_eq!(e.auth_base_url(), "http://127.0.0.1:9000/auth");
     }
 
@@ -252,7 +261,10 @@ mod tests {
         assert!(err.to_string().contains("loopback"), "{err}");
         let err = e.clone().with_api_url("ftp://example.com").unwrap_err();
         assert!(err.to_string().contains("scheme"), "{err}");
-        let err = e.clone().with_api_url("https://u:pw@example.com").unwrap_err();
+        let err = e
+            .clone()
+            .with_api_url("https://u:pw@example.com")
+            .unwrap_err();
         assert!(!err.to_string().contains("pw"), "{err}");
         let err = e.clone().with_api_url("not a url").unwrap_err();
         assert!(err.to_string().contains("not a url"), "{err}");

@@ -138,7 +138,9 @@ pub enum ConfigError {
         value: String,
     },
     /// One half of a pair is set, the other not.
-    #[error("{set} is set but {missing} is not; set both for OAuth2 client credentials, or neither")]
+    #[error(
+        "{set} is set but {missing} is not; set both for OAuth2 client credentials, or neither"
+    )]
     Incomplete {
         /// The variable that is set.
         set: &'static str,

@@ -21,11 +21,20 @@ pub struct Accepts {
 
 impl Accepts {
     /// No credentials at all (the token endpoint).
-    pub const NONE: Accepts = Accepts { oauth2: false, api_key: false };
+    pub const NONE: Accepts = Accepts {
+        oauth2: false,
+        api_key: false,
+    };
     /// A bearer token only (imports, v7).
-    pub const OAUTH2: Accepts = Accepts { oauth2: true, api_key: false };
+    pub const OAUTH2: Accepts = Accepts {
+        oauth2: true,
+        api_key: false,
+    };
     /// A bearer token or an API key (the v4.1 suite).
-    pub const OAUTH2_OR_API_KEY: Accepts = Accepts { oauth2: true, api_key: true };
+    pub const OAUTH2_OR_API_KEY: Accepts = Accepts {
+        oauth2: true,
+        api_key: true,
+    };
 }
 
 /// What the pipeline knows of the call it is asked to run.

@@ -69,7 +69,9 @@ impl FromStr for Region {
         Region::ALL
             .into_iter()
             .find(|r| r.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| ParseRegionError { value: s.to_owned() })
+            .ok_or_else(|| ParseRegionError {
+                value: s.to_owned(),
+            })
     }
 }
 

@@ -1,0 +1,94 @@
+//! [`AuthMiddleware`]: the [`Middleware`] that authenticates requests and
+//! answers a 401 by fetching a new token and sending once more.
+
+use futures_core::future::BoxFuture;
+use reqwest::StatusCode;
+
+use crate::authenticator::Authenticator;
+use crate::pipeline::{Middleware, Operation, Pipeline, PrepareError};
+
+/// Authentication as a [`Middleware`]: `prepare` attaches credentials
+/// ([`Authenticator::authorize`]), `execute` sends and handles one 401.
+#[derive(Clone, Debug)]
+pub struct AuthMiddleware {
+    auth: Authenticator,
+}
+
+impl AuthMiddleware {
+    /// Wraps an authenticator.
+    pub fn new(auth: Authenticator) -> Self {
+        AuthMiddleware { auth }
+    }
+
+    /// The authenticator.
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    /// A [`Pipeline`] running every request through this middleware.
+    pub fn into_pipeline(self) -> Pipeline {
+        Pipeline::new(self)
+    }
+
+    /// Sends `request`. If the answer is 401 and the request carried a bearer
+    /// token from the cache, that token is invalidated, a new one fetched and
+    /// the request sent once more. When the request cannot be cloned (a
+    /// streaming body) or no new token can be had, the 401 is returned as is.
+    pub async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: Operation,
+    ) -> reqwest::Result<reqwest::Response> {
+        let retry = match Authenticator::bearer_token_of(&request) {
+            Some(token) if self.auth.can_refresh() => request.try_clone().map(|r| (token, r)),
+            _ => None,
+        };
+        let response = client.execute(request).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let Some((used, mut again)) = retry else {
+            tracing::debug!(
+                operation = operation.id,
+                "401 answer; not retried (no refreshable bearer token or body not cloneable)"
+            );
+            return Ok(response);
+        };
+        self.auth.invalidate(&used);
+        if let Err(e) = self.auth.authorize(&mut again, operation).await {
+            tracing::debug!(operation = operation.id, error = %e, "401 answer; could not get a new token");
+            return Ok(response);
+        }
+        tracing::debug!(
+            operation = operation.id,
+            "401 answer; sending again with a new token"
+        );
+        drop(response);
+        client.execute(again).await
+    }
+}
+
+impl Middleware for AuthMiddleware {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<(), PrepareError>> {
+        Box::pin(async move {
+            self.auth
+                .authorize(request, operation)
+                .await
+                .map_err(PrepareError::from)
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: Operation,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(self.send(client, request, operation))
+    }
+}
