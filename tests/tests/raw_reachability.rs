@@ -42,9 +42,33 @@ fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).expect("test body matches the generated type")
 }
 
+/// Records the operation every request is handed to the pipeline with.
+#[derive(Clone, Debug, Default)]
+struct Recorder(Arc<Mutex<Vec<cg_auth::Operation>>>);
+
+impl cg_auth::Middleware for Recorder {
+    fn prepare<'a>(
+        &'a self,
+        _request: &'a mut reqwest::Request,
+        operation: cg_auth::Operation,
+    ) -> futures_core::future::BoxFuture<'a, Result<(), cg_auth::PrepareError>> {
+        self.0.lock().unwrap().push(operation);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        _operation: cg_auth::Operation,
+    ) -> futures_core::future::BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(client.execute(request))
+    }
+}
+
 /// Calls the raw method for `id`; `false` when no raw crate offers it.
-async fn call(id: &str, url: &str) -> bool {
-    let p = cg_auth::Pipeline::default;
+async fn call(id: &str, url: &str, recorder: &Recorder) -> bool {
+    let p = || cg_auth::Pipeline::new(recorder.clone());
     macro_rules! send {
         ($e:expr) => {{
             let _ = $e.await;
@@ -175,11 +199,26 @@ async fn every_spec_operation_is_callable_through_a_raw_crate() {
     assert!(ops.len() >= 33, "spec/ lists {} operations", ops.len());
     let mut missing = Vec::new();
     let mut not_sent = BTreeMap::new();
+    let mut wrong_operation = BTreeMap::new();
+    let recorder = Recorder::default();
     for (id, method, template) in &ops {
         seen.lock().unwrap().clear();
-        if !call(id, &url).await {
+        recorder.0.lock().unwrap().clear();
+        if !call(id, &url, &recorder).await {
             missing.push(id.clone());
             continue;
+        }
+        // The pipeline must learn the spec's operation and the credentials it accepts.
+        let handed: Vec<cg_auth::Operation> = recorder.0.lock().unwrap().clone();
+        let expected_accepts = if id == "createToken" {
+            cg_auth::Accepts::NONE
+        } else if ["putRecord", "putAccount", "exportResponses", "exportNonResponses", "updateCloseLoopStatus"].contains(&id.as_str()) {
+            cg_auth::Accepts::OAUTH2
+        } else {
+            cg_auth::Accepts::OAUTH2_OR_API_KEY
+        };
+        if handed.is_empty() || handed.iter().any(|op| op.id != id || op.accepts != expected_accepts) {
+            wrong_operation.insert(id.clone(), handed);
         }
         let requests = seen.lock().unwrap().clone();
         let ok = !requests.is_empty()
@@ -190,6 +229,7 @@ async fn every_spec_operation_is_callable_through_a_raw_crate() {
     }
     assert!(missing.is_empty(), "operationIds with no raw method: {missing:?}");
     assert!(not_sent.is_empty(), "operations that did not reach the listener as specified: {not_sent:#?}");
+    assert!(wrong_operation.is_empty(), "operations handed to the pipeline under the wrong id or credentials: {wrong_operation:#?}");
 }
 
 #[test]

@@ -167,15 +167,24 @@ fn lib_rs(stem: &str, file: &str, has_extra: bool) -> String {
 fn hooks(adapted: &Adapted) -> TokenStream {
     let mut ids: Vec<_> = adapted.security.iter().collect();
     ids.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
-    let arms = ids.iter().map(|s| {
+    let entries: Vec<TokenStream> = ids
+        .iter()
+        .map(|s| {
+            let id = &s.operation_id;
+            let accepts = match (s.oauth2, s.api_key) {
+                (true, true) => quote! { cg_auth::Accepts::OAUTH2_OR_API_KEY },
+                (true, false) => quote! { cg_auth::Accepts::OAUTH2 },
+                (false, false) => quote! { cg_auth::Accepts::NONE },
+                (false, true) => quote! { cg_auth::Accepts { oauth2: false, api_key: true } },
+            };
+            quote! { cg_auth::Operation { id: #id, accepts: #accepts } }
+        })
+        .collect();
+    // progenitor hands the hooks the snake_case method name; the templates the spec's id.
+    let arms = ids.iter().enumerate().map(|(i, s)| {
         let id = &s.operation_id;
-        let accepts = match (s.oauth2, s.api_key) {
-            (true, true) => quote! { cg_auth::Accepts::OAUTH2_OR_API_KEY },
-            (true, false) => quote! { cg_auth::Accepts::OAUTH2 },
-            (false, false) => quote! { cg_auth::Accepts::NONE },
-            (false, true) => quote! { cg_auth::Accepts { oauth2: false, api_key: true } },
-        };
-        quote! { cg_auth::Operation { id: #id, accepts: #accepts } }
+        let snake_id = snake(id);
+        quote! { #id | #snake_id => OPERATIONS[#i], }
     });
     quote! {
         //! Hands every request of this crate to its [`cg_auth::Pipeline`].
@@ -183,15 +192,15 @@ fn hooks(adapted: &Adapted) -> TokenStream {
         use progenitor_client::{ClientHooks, Error, OperationInfo};
 
         /// Every operation of this module and the credentials its spec says it accepts.
-        pub const OPERATIONS: &[cg_auth::Operation] = &[ #( #arms ),* ];
+        pub const OPERATIONS: &[cg_auth::Operation] = &[ #( #entries ),* ];
 
-        /// The operation with this operationId; unknown ids accept no credentials.
+        /// The operation named by its spec operationId or progenitor's snake_case name;
+        /// an unknown name accepts no credentials.
         pub fn operation(id: &'static str) -> cg_auth::Operation {
-            OPERATIONS
-                .iter()
-                .find(|op| op.id == id)
-                .copied()
-                .unwrap_or(cg_auth::Operation { id, accepts: cg_auth::Accepts::NONE })
+            match id {
+                #( #arms )*
+                _ => cg_auth::Operation { id, accepts: cg_auth::Accepts::NONE },
+            }
         }
 
         impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -37,16 +37,25 @@ pub const OPERATIONS: &[cg_auth::Operation] = &[
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
     },
 ];
-/// The operation with this operationId; unknown ids accept no credentials.
+/// The operation named by its spec operationId or progenitor's snake_case name;
+/// an unknown name accepts no credentials.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
-    OPERATIONS
-        .iter()
-        .find(|op| op.id == id)
-        .copied()
-        .unwrap_or(cg_auth::Operation {
-            id,
-            accepts: cg_auth::Accepts::NONE,
-        })
+    match id {
+        "deleteUpload" | "delete_upload" => OPERATIONS[0usize],
+        "listContactUploads" | "list_contact_uploads" => OPERATIONS[1usize],
+        "listHistoricalUploads" | "list_historical_uploads" => OPERATIONS[2usize],
+        "listRevenueUploads" | "list_revenue_uploads" => OPERATIONS[3usize],
+        "listTransactionalUploads" | "list_transactional_uploads" => OPERATIONS[4usize],
+        "uploadContactFile" | "upload_contact_file" => OPERATIONS[5usize],
+        "uploadHistoricalFile" | "upload_historical_file" => OPERATIONS[6usize],
+        "uploadRevenueFile" | "upload_revenue_file" => OPERATIONS[7usize],
+        _ => {
+            cg_auth::Operation {
+                id,
+                accepts: cg_auth::Accepts::NONE,
+            }
+        }
+    }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {
     async fn pre<E>(

@@ -17,16 +17,20 @@ pub const OPERATIONS: &[cg_auth::Operation] = &[
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
     },
 ];
-/// The operation with this operationId; unknown ids accept no credentials.
+/// The operation named by its spec operationId or progenitor's snake_case name;
+/// an unknown name accepts no credentials.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
-    OPERATIONS
-        .iter()
-        .find(|op| op.id == id)
-        .copied()
-        .unwrap_or(cg_auth::Operation {
-            id,
-            accepts: cg_auth::Accepts::NONE,
-        })
+    match id {
+        "addUnsubscribe" | "add_unsubscribe" => OPERATIONS[0usize],
+        "listBounces" | "list_bounces" => OPERATIONS[1usize],
+        "listUnsubscribes" | "list_unsubscribes" => OPERATIONS[2usize],
+        _ => {
+            cg_auth::Operation {
+                id,
+                accepts: cg_auth::Accepts::NONE,
+            }
+        }
+    }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {
     async fn pre<E>(

@@ -9,16 +9,18 @@ pub const OPERATIONS: &[cg_auth::Operation] = &[
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
     },
 ];
-/// The operation with this operationId; unknown ids accept no credentials.
+/// The operation named by its spec operationId or progenitor's snake_case name;
+/// an unknown name accepts no credentials.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
-    OPERATIONS
-        .iter()
-        .find(|op| op.id == id)
-        .copied()
-        .unwrap_or(cg_auth::Operation {
-            id,
-            accepts: cg_auth::Accepts::NONE,
-        })
+    match id {
+        "getNpsReport" | "get_nps_report" => OPERATIONS[0usize],
+        _ => {
+            cg_auth::Operation {
+                id,
+                accepts: cg_auth::Accepts::NONE,
+            }
+        }
+    }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {
     async fn pre<E>(

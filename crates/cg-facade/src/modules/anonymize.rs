@@ -1,1 +1,248 @@
-//! Placeholder: being written.
+//! Anonymization of a person's records (`spec/anonymize.yaml`): a dry run that lists
+//! what would change, and the irreversible run.
+
+use std::collections::BTreeMap;
+
+use cg_auth::HostFamily;
+use cg_errors::ErrorCode;
+use cg_raw_anonymize::types;
+
+use crate::call::call;
+use crate::client::raw_client;
+use crate::{Client, Error, Result, validate};
+
+/// A record an anonymization with the same e-mail address or telephone would change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnonymizeCandidate {
+    /// CG-ID of the survey record, when sent.
+    pub number_customergauge: Option<u64>,
+    /// First name of the contact.
+    pub first_name: Option<String>,
+    /// Last name of the contact.
+    pub last_name: Option<String>,
+    /// E-mail address of the contact.
+    pub email: Option<String>,
+    /// Telephone of the contact (SMS surveys).
+    pub sms_telephone: Option<String>,
+    /// Undocumented keys, as they came.
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// What an anonymization did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnonymizeResult {
+    /// How many records were anonymized, when the service says.
+    pub anonymized: Option<u64>,
+    /// Any other keys of the answer, as they came.
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A count or id the service sent as a number or a numeric string.
+fn parse_u64(
+    operation: &'static str,
+    field: &str,
+    value: Option<types::IntOrString>,
+) -> Result<Option<u64>> {
+    let Some(value) = value else { return Ok(None) };
+    let parsed = match &value {
+        types::IntOrString::Int64(n) => u64::try_from(*n).ok(),
+        types::IntOrString::String(s) if s.trim().is_empty() => return Ok(None),
+        types::IntOrString::String(s) => s.trim().parse().ok(),
+    };
+    parsed.map(Some).ok_or_else(|| Error::Decode {
+        operation,
+        status: Some(200),
+        problem: format!("{field} {value:?} is not a non-negative integer"),
+        body: value.to_string(),
+    })
+}
+
+/// Empty text is absent: JSON sends `""` where XML sends an empty element.
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+impl TryFrom<types::AnonymizeCandidate> for AnonymizeCandidate {
+    type Error = Error;
+
+    fn try_from(c: types::AnonymizeCandidate) -> Result<Self> {
+        Ok(AnonymizeCandidate {
+            number_customergauge: parse_u64(
+                "validateAnonymize",
+                "number_customergauge",
+                c.number_customergauge,
+            )?,
+            first_name: non_empty(c.first_name),
+            last_name: non_empty(c.last_name),
+            email: non_empty(c.email),
+            sms_telephone: non_empty(c.sms_telephone),
+            extra: c.extra.into_iter().collect(),
+        })
+    }
+}
+
+impl TryFrom<types::AnonymizeResult> for AnonymizeResult {
+    type Error = Error;
+
+    fn try_from(r: types::AnonymizeResult) -> Result<Self> {
+        Ok(AnonymizeResult {
+            anonymized: parse_u64("executeAnonymize", "anonymized", r.anonymized)?,
+            extra: r.extra.into_iter().collect(),
+        })
+    }
+}
+
+/// Whose records: an e-mail address or a telephone number, exactly one, checked locally.
+#[derive(Clone, Debug, Default)]
+struct Target {
+    email: Option<String>,
+    telephone: Option<String>,
+}
+
+impl Target {
+    fn checked(self) -> Result<(Option<String>, Option<String>)> {
+        match (&self.email, &self.telephone) {
+            (Some(email), None) => validate::email("email", email)?,
+            (None, Some(phone)) => validate::phone("telephone", phone)?,
+            (None, None) => {
+                return Err(Error::invalid(
+                    "email",
+                    "give an e-mail address or a telephone number",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "telephone",
+                    "give an e-mail address or a telephone number, not both",
+                ));
+            }
+        }
+        Ok((self.email, self.telephone))
+    }
+}
+
+impl Client {
+    /// Anonymization of a person's records.
+    pub fn anonymize(&self) -> Anonymize {
+        Anonymize {
+            client: self.clone(),
+        }
+    }
+}
+
+/// Anonymization: `client.anonymize()`.
+#[derive(Clone, Debug)]
+pub struct Anonymize {
+    client: Client,
+}
+
+impl Anonymize {
+    /// Dry run: the records that would be anonymized.
+    pub fn validate(&self) -> ValidateAnonymize {
+        ValidateAnonymize {
+            client: self.client.clone(),
+            target: Target::default(),
+        }
+    }
+
+    /// Anonymizes every matching record. This cannot be undone.
+    pub fn execute(&self) -> ExecuteAnonymize {
+        ExecuteAnonymize {
+            client: self.client.clone(),
+            target: Target::default(),
+        }
+    }
+}
+
+/// `GET /v4.1/anonymize`: the dry run.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until .send()"]
+pub struct ValidateAnonymize {
+    client: Client,
+    target: Target,
+}
+
+impl ValidateAnonymize {
+    /// The records of this e-mail address (give this or [`telephone`](Self::telephone)).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.target.email = Some(email.into());
+        self
+    }
+
+    /// The records of this telephone number (give this or [`email`](Self::email)).
+    pub fn telephone(mut self, telephone: impl Into<String>) -> Self {
+        self.target.telephone = Some(telephone.into());
+        self
+    }
+
+    /// The matching records; empty when none match.
+    pub async fn send(self) -> Result<Vec<AnonymizeCandidate>> {
+        let (email, telephone) = self.target.checked()?;
+        let raw = raw_client!(self.client, cg_raw_anonymize, HostFamily::Api);
+        let ctx = self.client.ctx();
+        let mut request = raw.validate_anonymize().format(ctx.format.as_str());
+        if let Some(email) = email {
+            request = request.email(email);
+        }
+        if let Some(telephone) = telephone {
+            request = request.telephone(telephone);
+        }
+        let candidates = match call(ctx, "validateAnonymize", request.send()).await {
+            Ok(answer) => answer.data,
+            // "No records" is an empty dry run, not a failure.
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound)
+                ) =>
+            {
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        candidates
+            .into_iter()
+            .map(AnonymizeCandidate::try_from)
+            .collect()
+    }
+}
+
+/// `POST /v4.1/anonymize`: the irreversible run.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until .send()"]
+pub struct ExecuteAnonymize {
+    client: Client,
+    target: Target,
+}
+
+impl ExecuteAnonymize {
+    /// Anonymize the records of this e-mail address (give this or [`telephone`](Self::telephone)).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.target.email = Some(email.into());
+        self
+    }
+
+    /// Anonymize the records of this telephone number (give this or [`email`](Self::email)).
+    pub fn telephone(mut self, telephone: impl Into<String>) -> Self {
+        self.target.telephone = Some(telephone.into());
+        self
+    }
+
+    /// Anonymizes the records.
+    pub async fn send(self) -> Result<AnonymizeResult> {
+        let (email, telephone) = self.target.checked()?;
+        let raw = raw_client!(self.client, cg_raw_anonymize, HostFamily::Api);
+        let ctx = self.client.ctx();
+        let body = types::ExecuteAnonymizeRequest { email, telephone };
+        let answer = call(
+            ctx,
+            "executeAnonymize",
+            raw.execute_anonymize()
+                .format(ctx.format.as_str())
+                .body(body)
+                .send(),
+        )
+        .await?;
+        AnonymizeResult::try_from(answer.data)
+    }
+}

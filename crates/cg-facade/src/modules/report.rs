@@ -1,1 +1,235 @@
-//! Placeholder: being written.
+//! The NPS report (`spec/report.yaml`), with free-form `filter_<Segment>` parameters.
+//!
+//! The generated builder has no setter for `filter_<Segment>` (OpenAPI cannot declare
+//! parameters by prefix), so this module builds the request itself and runs it through
+//! the same pipeline (credentials, retries) and the same error conversion as every call.
+
+use std::collections::BTreeMap;
+
+use cg_auth::HostFamily;
+use cg_raw_report::types;
+use chrono::NaiveDate;
+use progenitor_client::{ClientInfo, ResponseValue};
+use reqwest::header::{ACCEPT, HeaderValue};
+
+use crate::call::call;
+use crate::client::raw_client;
+use crate::{Client, Error, Result, validate};
+
+const OPERATION: &str = "getNpsReport";
+
+/// The Net Promoter Score of the responses in a range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpsReport {
+    /// The score, -100 to 100 (may have decimals); `None` when the service sends none.
+    pub nps: Option<f64>,
+    /// Promoters counted (score 9-10), when sent.
+    pub promoters: Option<u64>,
+    /// Passives counted (score 7-8), when sent.
+    pub passives: Option<u64>,
+    /// Detractors counted (score 0-6), when sent.
+    pub detractors: Option<u64>,
+    /// Responses counted, when sent.
+    pub responses: Option<u64>,
+    /// Any other keys of the answer, as they came.
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn decode_error(field: &str, value: String) -> Error {
+    Error::Decode {
+        operation: OPERATION,
+        status: Some(200),
+        problem: format!("{field} {value:?} is not a number"),
+        body: value,
+    }
+}
+
+fn count(field: &str, value: Option<types::IntOrString>) -> Result<Option<u64>> {
+    match value {
+        None => Ok(None),
+        Some(types::IntOrString::Int64(n)) => u64::try_from(n)
+            .map(Some)
+            .map_err(|_| decode_error(field, n.to_string())),
+        Some(types::IntOrString::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(types::IntOrString::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| decode_error(field, s)),
+    }
+}
+
+impl TryFrom<types::NpsReport> for NpsReport {
+    type Error = Error;
+
+    fn try_from(r: types::NpsReport) -> Result<Self> {
+        let nps = match r.nps {
+            None => None,
+            Some(types::NumberOrString::Double(n)) => Some(n),
+            Some(types::NumberOrString::String(s)) if s.trim().is_empty() => None,
+            Some(types::NumberOrString::String(s)) => Some(
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| decode_error("nps", s))?,
+            ),
+        };
+        Ok(NpsReport {
+            nps,
+            promoters: count("promoters", r.promoters)?,
+            passives: count("passives", r.passives)?,
+            detractors: count("detractors", r.detractors)?,
+            responses: count("responses", r.responses)?,
+            extra: r.extra.into_iter().collect(),
+        })
+    }
+}
+
+impl Client {
+    /// Reports.
+    pub fn report(&self) -> Report {
+        Report {
+            client: self.clone(),
+        }
+    }
+}
+
+/// Reports: `client.report()`.
+#[derive(Clone, Debug)]
+pub struct Report {
+    client: Client,
+}
+
+impl Report {
+    /// The Net Promoter Score, optionally for a date range and segments.
+    pub fn nps(&self) -> GetNpsReport {
+        GetNpsReport {
+            client: self.client.clone(),
+            from: None,
+            to: None,
+            filters: Vec::new(),
+        }
+    }
+}
+
+/// `GET /v4.1/report/nps`.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until .send()"]
+pub struct GetNpsReport {
+    client: Client,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    filters: Vec<(String, String)>,
+}
+
+impl GetNpsReport {
+    /// Responses on or after this day (with [`to`](Self::to)).
+    pub fn from(mut self, day: NaiveDate) -> Self {
+        self.from = Some(day);
+        self
+    }
+
+    /// Responses on or before this day (with [`from`](Self::from)).
+    pub fn to(mut self, day: NaiveDate) -> Self {
+        self.to = Some(day);
+        self
+    }
+
+    /// Only responses whose field `segment` (e.g. `Region`) is `value`; sent as
+    /// `filter_<segment>=<value>`. A second filter on the same segment replaces the first.
+    /// The service refuses an unknown segment (400000).
+    pub fn filter(mut self, segment: impl Into<String>, value: impl Into<String>) -> Self {
+        let segment = segment.into();
+        self.filters.retain(|(s, _)| *s != segment);
+        self.filters.push((segment, value.into()));
+        self
+    }
+
+    fn query(&self) -> Result<Vec<(String, String)>> {
+        validate::date_range(self.from, self.to)?;
+        let mut query = Vec::new();
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            query.push((
+                "date_range_from".to_string(),
+                from.format("%Y-%m-%d").to_string(),
+            ));
+            query.push((
+                "date_range_to".to_string(),
+                to.format("%Y-%m-%d").to_string(),
+            ));
+        }
+        for (segment, value) in &self.filters {
+            if segment.trim().is_empty() {
+                return Err(Error::invalid("filter", "the segment name is empty"));
+            }
+            if value.is_empty() {
+                return Err(Error::invalid(
+                    format!("filter_{segment}"),
+                    "the value is empty",
+                ));
+            }
+            query.push((format!("filter_{segment}"), value.clone()));
+        }
+        Ok(query)
+    }
+
+    /// The report.
+    pub async fn send(self) -> Result<NpsReport> {
+        let query = self.query()?;
+        let raw = raw_client!(self.client, cg_raw_report, HostFamily::Api);
+        let ctx = self.client.ctx();
+        let url = format!("{}/v4.1/report/nps.{}", raw.baseurl(), ctx.format.as_str());
+        let request = raw
+            .client()
+            .get(url)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header("api-version", HeaderValue::from_static("4.1"))
+            .query(&query)
+            .build();
+        let answer = call(ctx, OPERATION, run(&raw, request)).await?;
+        NpsReport::try_from(answer.data)
+    }
+}
+
+/// What the generated `send` does after building its request: the pipeline's
+/// `prepare` and `execute` under this operation, then the answer decoded by status.
+async fn run(
+    raw: &cg_raw_report::Client,
+    request: reqwest::Result<reqwest::Request>,
+) -> std::result::Result<
+    ResponseValue<types::NpsReportResponse>,
+    progenitor_client::Error<types::V41Error>,
+> {
+    use progenitor_client::Error as P;
+    let mut request =
+        request.map_err(|e| P::InvalidRequest(format!("the request could not be built: {e}")))?;
+    let operation = cg_raw_report::operation(OPERATION);
+    raw.inner()
+        .prepare(&mut request, operation)
+        .await
+        .map_err(|e| P::Custom(e.to_string()))?;
+    let response = raw
+        .inner()
+        .execute(raw.client(), request, operation)
+        .await
+        .map_err(P::CommunicationError)?;
+    match response.status().as_u16() {
+        200 => decode(response).await,
+        400 | 401 | 404 | 405 => Err(P::ErrorResponse(decode(response).await?)),
+        _ => Err(P::UnexpectedResponse(response)),
+    }
+}
+
+/// A JSON body into `T`, keeping the bytes when it is not JSON (XML answers are
+/// decoded from them by the call's error conversion).
+async fn decode<T: serde::de::DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> std::result::Result<ResponseValue<T>, progenitor_client::Error<E>> {
+    use progenitor_client::Error as P;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(P::ResponseBodyError)?;
+    let inner = serde_json::from_slice(&body).map_err(|e| P::InvalidResponsePayload(body, e))?;
+    Ok(ResponseValue::new(inner, status, headers))
+}
