@@ -38,8 +38,9 @@ impl de::Error for XmlError {
 
 /// Parses `bytes` into the tree of its root element, named.
 pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
+    // Text is trimmed per element, not per event: an entity splits text into several
+    // events, and trimming those would eat the spaces around `&amp;`.
     let mut reader = quick_xml::Reader::from_reader(bytes);
-    reader.config_mut().trim_text(true);
     let mut stack: Vec<(String, Node)> = Vec::new();
     let mut buf = Vec::new();
     loop {
@@ -85,9 +86,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
                 }
             }
             Event::End(_) => {
-                let Some((name, node)) = stack.pop() else {
+                let Some((name, mut node)) = stack.pop() else {
                     return Err(XmlError("closing tag without an opening one".into()));
                 };
+                node.finish_text();
                 match stack.last_mut() {
                     Some((_, parent)) => parent.children.push((name, node)),
                     None => return Ok((name, node)),
@@ -112,6 +114,19 @@ pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, XmlErro
 }
 
 impl Node {
+    /// A leaf keeps its text without surrounding whitespace; a parent's text is only
+    /// the indentation between its children.
+    fn finish_text(&mut self) {
+        if self.children.is_empty() {
+            let trimmed = self.text.trim();
+            if trimmed.len() != self.text.len() {
+                self.text = trimmed.to_string();
+            }
+        } else {
+            self.text.clear();
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.text.is_empty() && self.children.is_empty()
     }
@@ -247,6 +262,14 @@ mod tests {
         assert_eq!(one.data.len(), 1);
         let none: List = from_slice(b"<Data/>").unwrap();
         assert!(none.data.is_empty());
+    }
+
+    #[test]
+    fn indented_documents_and_entities() {
+        let doc = b"<?xml version=\"1.0\"?>\n<Data>\n  <item>\n    <id> 3 </id>\n    <division>R &amp; D &lt;EU&gt;</division>\n  </item>\n</Data>\n";
+        let list: List = from_slice(doc).unwrap();
+        assert_eq!(list.data[0].division, "R & D <EU>");
+        assert_eq!(list.data[0].id, IntOrString::Str("3".into()));
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! `client.anonymize()` against the sandbox: the dry run, the run, by e-mail and by
 //! telephone, local validation, and the XML format.
 
-#[path = "common_mine/mod.rs"]
 mod common;
 
 use cg_facade::{Client, Credentials, Error, Format};

@@ -1,7 +1,6 @@
 //! `client.hierarchy()` against the sandbox: listing, tree, add, rename, move, delete,
 //! the service's refusals, local validation, and the XML format.
 
-#[path = "common_mine/mod.rs"]
 mod common;
 
 use cg_facade::modules::hierarchy::{Division, GLOBAL};

@@ -1,7 +1,6 @@
 //! `client.unsubscribes()` and `client.bounces()` against the sandbox: adding, paging
 //! (one page, several pages, streams), date ranges, refusals, and the XML format.
 
-#[path = "common_mine/mod.rs"]
 mod common;
 
 use std::collections::HashSet;

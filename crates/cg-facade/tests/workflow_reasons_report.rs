@@ -1,6 +1,5 @@
 //! `client.workflow()`, `client.reasons()` and `client.report()` against the sandbox.
 
-#[path = "common_mine/mod.rs"]
 mod common;
 
 use cg_facade::modules::reasons::{GoodBad, ShowFor};

@@ -1,7 +1,9 @@
 //! One file per command group; [`run`] dispatches.
 
+mod demo;
 mod errors;
 mod lists;
+mod records;
 
 use clap::CommandFactory;
 
@@ -19,9 +21,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "cg", &mut std::io::stdout());
         }
-        Command::Unsubscribes(cmd) => lists::unsubscribes(&connect(g, false).await?.client, cmd, &mut out).await?,
-        Command::Bounces(cmd) => lists::bounces(&connect(g, false).await?.client, cmd, &mut out).await?,
-        other => return Err(CliError::Usage(format!("{other:?}: not implemented yet"))),
+        Command::Demo(args) => {
+            let conn = connect(g, true).await?;
+            demo::run(&conn, args, &mut out).await?;
+        }
+        command => {
+            // Every other command talks to the service (or the sandbox, kept alive here).
+            let conn = connect(g, false).await?;
+            let client = &conn.client;
+            match command {
+                Command::Records(cmd) => records::run(&conn, cmd, &mut out).await?,
+                Command::Accounts(cmd) => records::accounts(client, cmd, &mut out).await?,
+                Command::Unsubscribes(cmd) => lists::unsubscribes(client, cmd, &mut out).await?,
+                Command::Bounces(cmd) => lists::bounces(client, cmd, &mut out).await?,
+                other => return Err(CliError::Usage(format!("{other:?}: not implemented yet"))),
+            }
+        }
     }
     out.finish()?;
     Ok(())

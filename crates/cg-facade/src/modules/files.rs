@@ -80,7 +80,7 @@ impl UploadRecord {
 }
 
 /// A number the service sent, as a string or a number, read as `u64`.
-pub(crate) fn number(
+fn number(
     operation: &'static str,
     what: &str,
     value: impl std::fmt::Display,

@@ -110,8 +110,13 @@ impl TryFrom<types::Reason> for Reason {
     type Error = Error;
 
     fn try_from(r: types::Reason) -> Result<Self> {
-        let reason_code = number::<u64>("reason_code", r.reason_code)?
-            .ok_or_else(|| decode_error("reason_code", "", "present"))?;
+        let reason_code =
+            number::<u64>("reason_code", r.reason_code)?.ok_or_else(|| Error::Decode {
+                operation: "listReasons",
+                status: Some(200),
+                problem: "a reason has no reason_code".into(),
+                body: String::new(),
+            })?;
         let show_for = match r.show_for.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => Some(
