@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::Stream;
-use progenitor_client::{ClientInfo, ResponseValue};
-use serde::de::DeserializeOwned;
+use progenitor_client::ClientInfo;
 
 use cg_auth::HostFamily;
 use cg_errors::ErrorCode;
 use cg_raw_files::types;
 
-use crate::call::call;
+use crate::call::{call, send_request};
 use crate::client::raw_client;
 use crate::paging::{Fetch, Page, PageCursor, paginate};
 use crate::{Client, Error, Result, validate};
@@ -768,7 +767,7 @@ pub(crate) async fn upload_multipart(
         .post(url)
         .header(reqwest::header::ACCEPT, "application/json")
         .multipart(form);
-    let answer: DataEnvelope = call(ctx, operation, send_built(&raw, operation, request)).await?;
+    let answer: DataEnvelope = call(ctx, operation, send_request(&raw, cg_raw_files::operation(operation), request)).await?;
     Ok(answer.data)
 }
 
@@ -779,26 +778,6 @@ pub(crate) struct DataEnvelope {
     pub data: Option<serde_json::Value>,
 }
 
-/// Sends a hand-built request through the raw client's pipeline (credentials, retries),
-/// as a generated method does. A stand-in for a `call.rs` helper.
-async fn send_built<R: DeserializeOwned>(
-    raw: &cg_raw_files::Client,
-    operation: &'static str,
-    request: reqwest::RequestBuilder,
-) -> std::result::Result<ResponseValue<R>, progenitor_client::Error<()>> {
-    let op = cg_raw_files::operation(operation);
-    let mut request = request.build()?;
-    raw.inner()
-        .prepare(&mut request, op)
-        .await
-        .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-    let response = raw.inner().execute(raw.client(), request, op).await?;
-    if response.status().is_success() {
-        ResponseValue::from_response(response).await
-    } else {
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-    }
-}
 
 #[cfg(test)]
 mod tests {

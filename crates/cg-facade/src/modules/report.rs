@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use cg_auth::HostFamily;
 use cg_raw_report::types;
 use chrono::NaiveDate;
-use progenitor_client::{ClientInfo, ResponseValue};
-use reqwest::header::{ACCEPT, HeaderValue};
+use progenitor_client::ClientInfo;
+use reqwest::header::HeaderValue;
 
-use crate::call::call;
+use crate::call::{call, send_request};
 use crate::client::raw_client;
 use crate::{Client, Error, Result, validate};
 
@@ -183,53 +183,11 @@ impl GetNpsReport {
         let request = raw
             .client()
             .get(url)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header("api-version", HeaderValue::from_static("4.1"))
-            .query(&query)
-            .build();
-        let answer = call(ctx, OPERATION, run(&raw, request)).await?;
+            .query(&query);
+        let answer: types::NpsReportResponse =
+            call(ctx, OPERATION, send_request(&raw, cg_raw_report::operation(OPERATION), request)).await?;
         NpsReport::try_from(answer.data)
     }
 }
 
-/// What the generated `send` does after building its request: the pipeline's
-/// `prepare` and `execute` under this operation, then the answer decoded by status.
-async fn run(
-    raw: &cg_raw_report::Client,
-    request: reqwest::Result<reqwest::Request>,
-) -> std::result::Result<
-    ResponseValue<types::NpsReportResponse>,
-    progenitor_client::Error<types::V41Error>,
-> {
-    use progenitor_client::Error as P;
-    let mut request =
-        request.map_err(|e| P::InvalidRequest(format!("the request could not be built: {e}")))?;
-    let operation = cg_raw_report::operation(OPERATION);
-    raw.inner()
-        .prepare(&mut request, operation)
-        .await
-        .map_err(|e| P::Custom(e.to_string()))?;
-    let response = raw
-        .inner()
-        .execute(raw.client(), request, operation)
-        .await
-        .map_err(P::CommunicationError)?;
-    match response.status().as_u16() {
-        200 => decode(response).await,
-        400 | 401 | 404 | 405 => Err(P::ErrorResponse(decode(response).await?)),
-        _ => Err(P::UnexpectedResponse(response)),
-    }
-}
-
-/// A JSON body into `T`, keeping the bytes when it is not JSON (XML answers are
-/// decoded from them by the call's error conversion).
-async fn decode<T: serde::de::DeserializeOwned, E>(
-    response: reqwest::Response,
-) -> std::result::Result<ResponseValue<T>, progenitor_client::Error<E>> {
-    use progenitor_client::Error as P;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(P::ResponseBodyError)?;
-    let inner = serde_json::from_slice(&body).map_err(|e| P::InvalidResponsePayload(body, e))?;
-    Ok(ResponseValue::new(inner, status, headers))
-}

@@ -4,13 +4,12 @@
 //! Transactional records go into the mail queue and may send invitations at once:
 //! a call is never resent after an ambiguous failure.
 
-use progenitor_client::{ClientInfo, ResponseValue};
+use progenitor_client::ClientInfo;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use serde::de::DeserializeOwned;
 
 use cg_auth::HostFamily;
 
-use crate::call::call;
+use crate::call::{call, send_request};
 use crate::client::raw_client;
 use crate::{Client, Error, Result};
 
@@ -107,7 +106,7 @@ impl Streaming {
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body);
-        let answer: Envelope = call(ctx, operation, send_built(&raw, operation, request)).await?;
+        let answer: Envelope = call(ctx, operation, send_request(&raw, cg_raw_stream::operation(operation), request)).await?;
         Ok(receipt(records.len(), answer.data))
     }
 }
@@ -245,27 +244,6 @@ pub(crate) fn records_xml(records: &[StreamRecord]) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// Sends a hand-built request through the raw client's pipeline (credentials, retries),
-/// as a generated method does. A stand-in for a `call.rs` helper; the generated stream
-/// methods drop the answer body.
-async fn send_built<R: DeserializeOwned>(
-    raw: &cg_raw_stream::Client,
-    operation: &'static str,
-    request: reqwest::RequestBuilder,
-) -> std::result::Result<ResponseValue<R>, progenitor_client::Error<()>> {
-    let op = cg_raw_stream::operation(operation);
-    let mut request = request.build()?;
-    raw.inner()
-        .prepare(&mut request, op)
-        .await
-        .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-    let response = raw.inner().execute(raw.client(), request, op).await?;
-    if response.status().is_success() {
-        ResponseValue::from_response(response).await
-    } else {
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-    }
-}
 
 #[cfg(test)]
 mod tests {

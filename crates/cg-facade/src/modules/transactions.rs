@@ -7,15 +7,14 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::Stream;
-use progenitor_client::{ClientInfo, ResponseValue};
+use progenitor_client::ClientInfo;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use cg_auth::HostFamily;
 use cg_errors::ErrorCode;
 use cg_raw_transactions::types;
 
-use crate::call::call;
+use crate::call::{call, send_request};
 use crate::client::raw_client;
 use crate::paging::{Fetch, Page, PageCursor, paginate};
 use crate::{Client, Error, Result, validate};
@@ -584,7 +583,7 @@ impl ListTransactions {
                     .header(reqwest::header::ACCEPT, "application/json")
                     .query(&this.query(start));
                 let answer =
-                    call(ctx, OP_LIST, send_built::<WireList>(&raw, OP_LIST, request)).await;
+                    call(ctx, OP_LIST, send_request::<_, WireList>(&raw, cg_raw_transactions::operation(OP_LIST), request)).await;
                 let items = empty_when_none(answer.map(|l| l.data))?;
                 let items = items
                     .into_iter()
@@ -614,26 +613,6 @@ impl ListTransactions {
     }
 }
 
-/// Sends a hand-built request through the raw client's pipeline (credentials, retries),
-/// as a generated method does. A stand-in for a `call.rs` helper.
-async fn send_built<R: DeserializeOwned>(
-    raw: &cg_raw_transactions::Client,
-    operation: &'static str,
-    request: reqwest::RequestBuilder,
-) -> std::result::Result<ResponseValue<R>, progenitor_client::Error<()>> {
-    let op = cg_raw_transactions::operation(operation);
-    let mut request = request.build()?;
-    raw.inner()
-        .prepare(&mut request, op)
-        .await
-        .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-    let response = raw.inner().execute(raw.client(), request, op).await?;
-    if response.status().is_success() {
-        ResponseValue::from_response(response).await
-    } else {
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-    }
-}
 
 #[cfg(test)]
 mod tests {
