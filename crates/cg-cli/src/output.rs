@@ -47,11 +47,6 @@ impl Printer {
         Printer { format, out, headers: Vec::new(), window: Vec::new(), widths: None, rows: 0 }
     }
 
-    /// Rows printed so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// Prints one row (tables hold the first few to size their columns).
     pub fn row(&mut self, row: Row) -> io::Result<()> {
         if self.rows == 0 && self.window.is_empty() {

@@ -1,9 +1,15 @@
 //! One file per command group; [`run`] dispatches.
 
+mod anonymize;
 mod demo;
 mod errors;
+mod files;
+mod hierarchy;
 mod lists;
+mod misc;
 mod records;
+mod responses;
+mod transactions;
 
 use clap::CommandFactory;
 
@@ -34,6 +40,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Command::Accounts(cmd) => records::accounts(client, cmd, &mut out).await?,
                 Command::Unsubscribes(cmd) => lists::unsubscribes(client, cmd, &mut out).await?,
                 Command::Bounces(cmd) => lists::bounces(client, cmd, &mut out).await?,
+                Command::Anonymize(cmd) => anonymize::run(client, cmd, &mut out).await?,
+                Command::Hierarchy(cmd) => hierarchy::run(client, cmd, &mut out).await?,
+                Command::Workflow(cmd) => misc::workflow(client, cmd, &mut out).await?,
+                Command::Reasons(cmd) => misc::reasons(client, cmd, &mut out).await?,
+                Command::Report(cmd) => misc::report(client, cmd, &mut out).await?,
+                Command::Revenue(cmd) => files::revenue(client, cmd, &mut out).await?,
+                Command::Files(cmd) => files::files(client, cmd, &mut out).await?,
+                Command::Transactions(cmd) => transactions::run(client, cmd, &mut out).await?,
+                Command::Responses(cmd) => responses::run(client, cmd).await?,
                 other => return Err(CliError::Usage(format!("{other:?}: not implemented yet"))),
             }
         }
