@@ -78,12 +78,17 @@ fn schema_name(media: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-fn responses_of(op: &Value) -> (Vec<(u16, Option<String>)>, Vec<(u16, String)>) {
+/// `(status, schema name)` of the success answers (`None`: no body), and of the errors.
+type Answers = (Vec<(u16, Option<String>)>, Vec<(u16, String)>);
+
+fn responses_of(op: &Value) -> Answers {
     let mut success = Vec::new();
     let mut errors = Vec::new();
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         for (status, response) in responses {
-            let Ok(code) = status.parse::<u16>() else { continue };
+            let Ok(code) = status.parse::<u16>() else {
+                continue;
+            };
             let schema = response
                 .get("content")
                 .and_then(Value::as_object)
@@ -132,19 +137,34 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
         .and_then(Value::as_object_mut)
         .ok_or_else(|| format!("{file}: no `paths`"))?;
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for method in METHODS {
-            let Some(op) = item.get_mut(method) else { continue };
+            let Some(op) = item.get_mut(method) else {
+                continue;
+            };
             let operation_id = op
                 .get("operationId")
                 .and_then(Value::as_str)
-                .ok_or_else(|| format!("{file}: {} {path} has no operationId", method.to_uppercase()))?
+                .ok_or_else(|| {
+                    format!(
+                        "{file}: {} {path} has no operationId",
+                        method.to_uppercase()
+                    )
+                })?
                 .to_string();
             security.push(security_of(op, default_security.as_ref(), &operation_id));
-            let ops = op.as_object_mut().ok_or_else(|| format!("{file}: {operation_id}: not an object"))?;
+            let ops = op
+                .as_object_mut()
+                .ok_or_else(|| format!("{file}: {operation_id}: not an object"))?;
             ops.remove("security");
             let (success, errors) = responses_of(&Value::Object(ops.clone()));
-            let summary = ops.get("summary").and_then(Value::as_str).unwrap_or(&operation_id).to_string();
+            let summary = ops
+                .get("summary")
+                .and_then(Value::as_str)
+                .unwrap_or(&operation_id)
+                .to_string();
             let extra = |method_id: String, body: BodyKind, body_schema: Option<String>| Extra {
                 method_id,
                 operation_id: operation_id.clone(),
@@ -161,10 +181,11 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
             // 3. JSON answers only.
             if let Some(responses) = ops.get_mut("responses").and_then(Value::as_object_mut) {
                 for response in responses.values_mut() {
-                    if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
-                        if content.contains_key("application/json") {
-                            content.retain(|k, _| k == "application/json");
-                        }
+                    if let Some(content) =
+                        response.get_mut("content").and_then(Value::as_object_mut)
+                        && content.contains_key("application/json")
+                    {
+                        content.retain(|k, _| k == "application/json");
                     }
                 }
             }
@@ -177,11 +198,21 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
             else {
                 continue;
             };
-            if content.contains_key("multipart/form-data") || content.contains_key("application/xml") {
-                if content.contains_key("application/json") || content.contains_key("application/x-www-form-urlencoded") {
-                    return Err(format!("{file}: {operation_id}: mixes multipart/XML with another body encoding; extend xtask/src/adapt.rs"));
+            if content.contains_key("multipart/form-data")
+                || content.contains_key("application/xml")
+            {
+                if content.contains_key("application/json")
+                    || content.contains_key("application/x-www-form-urlencoded")
+                {
+                    return Err(format!(
+                        "{file}: {operation_id}: mixes multipart/XML with another body encoding; extend xtask/src/adapt.rs"
+                    ));
                 }
-                let kind = if content.contains_key("multipart/form-data") { BodyKind::Multipart } else { BodyKind::Xml };
+                let kind = if content.contains_key("multipart/form-data") {
+                    BodyKind::Multipart
+                } else {
+                    BodyKind::Xml
+                };
                 extras.push(extra(operation_id.clone(), kind, None));
                 item.remove(method);
                 continue;
@@ -192,37 +223,69 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                     .cloned()
                     .ok_or_else(|| format!("{file}: {operation_id}: several body encodings but none is application/json"))?;
                 if content.contains_key("application/x-www-form-urlencoded") {
-                    extras.push(extra(format!("{operation_id}Form"), BodyKind::FormOfJson, schema_name(&json)));
+                    extras.push(extra(
+                        format!("{operation_id}Form"),
+                        BodyKind::FormOfJson,
+                        schema_name(&json),
+                    ));
                 }
-                let others: Vec<String> = content.keys().filter(|k| *k != "application/json" && *k != "application/x-www-form-urlencoded").cloned().collect();
+                let others: Vec<String> = content
+                    .keys()
+                    .filter(|k| {
+                        *k != "application/json" && *k != "application/x-www-form-urlencoded"
+                    })
+                    .cloned()
+                    .collect();
                 if !others.is_empty() {
-                    return Err(format!("{file}: {operation_id}: body encodings {others:?} have no adaptation"));
+                    return Err(format!(
+                        "{file}: {operation_id}: body encodings {others:?} have no adaptation"
+                    ));
                 }
                 content.retain(|k, _| k == "application/json");
             }
         }
     }
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
-        paths.retain(|_, item| item.as_object().is_some_and(|o| METHODS.iter().any(|m| o.contains_key(*m))));
+        paths.retain(|_, item| {
+            item.as_object()
+                .is_some_and(|o| METHODS.iter().any(|m| o.contains_key(*m)))
+        });
     }
     if let Some(obj) = spec.as_object_mut() {
         obj.remove("security");
     }
-    Ok(Adapted { spec, extras, security })
+    Ok(Adapted {
+        spec,
+        extras,
+        security,
+    })
 }
 
 /// Adaptation 5.
 fn name_shared_enum_parameters(spec: &mut Value) {
-    let Some(params) = spec.pointer("/components/parameters").and_then(Value::as_object).cloned() else {
+    let Some(params) = spec
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+        .cloned()
+    else {
         return;
     };
     for (name, param) in params {
-        let Some(schema) = param.get("schema") else { continue };
-        if schema.get("enum").is_none() || spec.pointer(&format!("/components/schemas/{name}")).is_some() {
+        let Some(schema) = param.get("schema") else {
+            continue;
+        };
+        if schema.get("enum").is_none()
+            || spec
+                .pointer(&format!("/components/schemas/{name}"))
+                .is_some()
+        {
             continue;
         }
         let schema = schema.clone();
-        if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        if let Some(schemas) = spec
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
             schemas.insert(name.clone(), schema);
         }
         if let Some(p) = spec.pointer_mut(&format!("/components/parameters/{name}")) {

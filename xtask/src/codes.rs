@@ -16,7 +16,8 @@ struct Row {
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Row>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut rows = Vec::new();
     for (i, row) in reader.deserialize::<Row>().enumerate() {
         // Line numbers count the header row.
@@ -25,10 +26,19 @@ fn read_rows(path: &Path) -> Result<Vec<Row>, String> {
     let mut seen = std::collections::HashSet::new();
     for row in &rows {
         if !seen.insert(row.code) {
-            return Err(format!("{}: code {} appears twice", path.display(), row.code));
+            return Err(format!(
+                "{}: code {} appears twice",
+                path.display(),
+                row.code
+            ));
         }
         if syn::parse_str::<syn::Ident>(&row.name).is_err() || row.name == "Unknown" {
-            return Err(format!("{}: code {}: {:?} is not a usable variant name", path.display(), row.code, row.name));
+            return Err(format!(
+                "{}: code {}: {:?} is not a usable variant name",
+                path.display(),
+                row.code,
+                row.name
+            ));
         }
     }
     Ok(rows)
@@ -38,7 +48,10 @@ fn read_rows(path: &Path) -> Result<Vec<Row>, String> {
 pub fn generate(path: &Path, source_label: &str) -> Result<String, String> {
     let rows = read_rows(path)?;
     let idents: Vec<_> = rows.iter().map(|r| format_ident!("{}", r.name)).collect();
-    let codes: Vec<_> = rows.iter().map(|r| Literal::u32_unsuffixed(r.code)).collect();
+    let codes: Vec<_> = rows
+        .iter()
+        .map(|r| Literal::u32_unsuffixed(r.code))
+        .collect();
     let categories: Vec<_> = rows.iter().map(|r| r.category.as_str()).collect();
     let subcategories: Vec<TokenStream> = rows
         .iter()
@@ -48,8 +61,14 @@ pub fn generate(path: &Path, source_label: &str) -> Result<String, String> {
         })
         .collect();
     let reasons: Vec<_> = rows.iter().map(|r| r.reason.as_str()).collect();
-    let statuses: Vec<_> = rows.iter().map(|r| Literal::u16_unsuffixed(r.http_status)).collect();
-    let docs: Vec<_> = rows.iter().map(|r| format!(" `{}`: {}", r.code, r.reason)).collect();
+    let statuses: Vec<_> = rows
+        .iter()
+        .map(|r| Literal::u16_unsuffixed(r.http_status))
+        .collect();
+    let docs: Vec<_> = rows
+        .iter()
+        .map(|r| format!(" `{}`: {}", r.code, r.reason))
+        .collect();
     let count = rows.len();
 
     let tokens = quote! {

@@ -9,7 +9,11 @@ pub fn header(source: &str) -> String {
 
 /// Formats `tokens` with prettyplease (toolchain-independent) under the generated header.
 pub fn render(source: &str, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("generated code for {source} does not parse: {e}"))?;
-    Ok(format!("{}\n{}", header(source), prettyplease::unparse(&file)))
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| format!("generated code for {source} does not parse: {e}"))?;
+    Ok(format!(
+        "{}\n{}",
+        header(source),
+        prettyplease::unparse(&file)
+    ))
 }

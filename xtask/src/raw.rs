@@ -18,7 +18,8 @@ pub fn generate_crate(spec_path: &Path) -> Result<Vec<(PathBuf, String)>, String
         .ok_or_else(|| format!("{}: bad file name", spec_path.display()))?;
     let file = format!("spec/{stem}.yaml");
     let text = std::fs::read_to_string(spec_path).map_err(|e| format!("{file}: {e}"))?;
-    let value: Value = serde_yaml::from_str(&text).map_err(|e| format!("{file}: not valid YAML: {e}"))?;
+    let value: Value =
+        serde_yaml::from_str(&text).map_err(|e| format!("{file}: not valid YAML: {e}"))?;
     let title = value
         .pointer("/info/title")
         .and_then(Value::as_str)
@@ -31,14 +32,26 @@ pub fn generate_crate(spec_path: &Path) -> Result<Vec<(PathBuf, String)>, String
 
     let generated = render(&file, generated)?;
     let mut files = vec![
-        (crate_dir.join("Cargo.toml"), cargo_toml(stem, &title, &file, &generated)),
+        (
+            crate_dir.join("Cargo.toml"),
+            cargo_toml(stem, &title, &file, &generated),
+        ),
         (src.join("generated.rs"), generated),
         (src.join("hooks.rs"), render(&file, hooks(&adapted))?),
-        (src.join("lib.rs"), lib_rs(stem, &file, !adapted.extras.is_empty())),
-        (crate_dir.join("README.md"), readme(stem, &title, &file, &adapted)),
+        (
+            src.join("lib.rs"),
+            lib_rs(stem, &file, !adapted.extras.is_empty()),
+        ),
+        (
+            crate_dir.join("README.md"),
+            readme(stem, &title, &file, &adapted),
+        ),
     ];
     if !adapted.extras.is_empty() {
-        files.push((src.join("extra.rs"), render(&file, extras(&file, &adapted.extras)?)?));
+        files.push((
+            src.join("extra.rs"),
+            render(&file, extras(&file, &adapted.extras)?)?,
+        ));
     }
     Ok(files)
 }
@@ -58,15 +71,18 @@ fn generate_progenitor(file: &str, spec: &Value) -> Result<TokenStream, String> 
             if culprits.is_empty() {
                 Err(format!("{file}: progenitor failed: {whole}"))
             } else {
-                Err(format!("{file}: progenitor failed:\n  {}", culprits.join("\n  ")))
+                Err(format!(
+                    "{file}: progenitor failed:\n  {}",
+                    culprits.join("\n  ")
+                ))
             }
         }
     }
 }
 
 fn generate_once(spec: &Value) -> Result<TokenStream, String> {
-    let openapi: openapiv3::OpenAPI =
-        serde_json::from_value(spec.clone()).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
+        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -78,7 +94,9 @@ fn generate_once(spec: &Value) -> Result<TokenStream, String> {
     // hook printing a backtrace-like message for every probe.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result = catch_unwind(AssertUnwindSafe(|| progenitor::Generator::new(&settings).generate_tokens(&openapi)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        progenitor::Generator::new(&settings).generate_tokens(&openapi)
+    }));
     std::panic::set_hook(previous);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
@@ -96,11 +114,17 @@ fn generate_once(spec: &Value) -> Result<TokenStream, String> {
 
 fn single_operation_specs(spec: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else { return out };
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
     for (path, item) in paths {
         for method in adapt::METHODS {
             let Some(op) = item.get(method) else { continue };
-            let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?").to_string();
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
             let mut single = spec.clone();
             let mut only = serde_json::Map::new();
             let mut item_copy = item.clone();
@@ -117,11 +141,15 @@ fn single_operation_specs(spec: &Value) -> Vec<(String, Value)> {
 
 /// The crate's manifest; optional dependencies only where the generated code names them.
 fn cargo_toml(stem: &str, title: &str, file: &str, generated: &str) -> String {
-    let optional: String = [("::chrono", "chrono"), ("::uuid", "uuid"), ("::regress", "regress")]
-        .iter()
-        .filter(|(path, _)| generated.contains(path))
-        .map(|(_, name)| format!("{name}.workspace = true\n"))
-        .collect();
+    let optional: String = [
+        ("::chrono", "chrono"),
+        ("::uuid", "uuid"),
+        ("::regress", "regress"),
+    ]
+    .iter()
+    .filter(|(path, _)| generated.contains(path))
+    .map(|(_, name)| format!("{name}.workspace = true\n"))
+    .collect();
     format!(
         r#"# @generated by `cargo xtask regen` from {file}. Do not edit by hand.
 [package]
@@ -135,6 +163,12 @@ repository.workspace = true
 readme = "README.md"
 keywords = ["customergauge", "nps", "api", "sdk"]
 categories = ["api-bindings", "web-programming::http-client"]
+
+[features]
+default = ["rustls"]
+# The TLS backend of reqwest: rustls (the default) or the platform's native TLS.
+rustls = ["reqwest/rustls", "cg-auth/rustls"]
+native-tls = ["reqwest/native-tls", "cg-auth/native-tls"]
 
 [dependencies]
 cg-auth.workspace = true
@@ -234,7 +268,10 @@ fn snake(id: &str) -> String {
 }
 
 fn extras(file: &str, extras: &[Extra]) -> Result<TokenStream, String> {
-    let methods = extras.iter().map(|e| extra_method(file, e)).collect::<Result<Vec<_>, _>>()?;
+    let methods = extras
+        .iter()
+        .map(|e| extra_method(file, e))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(quote! {
         //! Operations progenitor 0.15.1 cannot generate, from xtask's template. They
         //! use the same `Client`, types and hooks as the generated ones.
@@ -290,7 +327,11 @@ fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
             BodyKind::FormOfJson => ", `application/x-www-form-urlencoded` body",
         }
     );
-    let params: Vec<_> = e.path_params.iter().map(|p| format_ident!("{}", p)).collect();
+    let params: Vec<_> = e
+        .path_params
+        .iter()
+        .map(|p| format_ident!("{}", p))
+        .collect();
     let mut fmt_path = e.path.clone();
     for p in &e.path_params {
         fmt_path = fmt_path.replace(&format!("{{{p}}}"), "{}");
@@ -298,16 +339,18 @@ fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
     let url_fmt = format!("{{}}{fmt_path}");
     let method = format_ident!("{}", e.http_method);
     let (body_param, body_apply) = match e.body {
-        BodyKind::Multipart => (quote! { body: reqwest::multipart::Form }, quote! { .multipart(body) }),
+        BodyKind::Multipart => (
+            quote! { body: reqwest::multipart::Form },
+            quote! { .multipart(body) },
+        ),
         BodyKind::Xml => (
             quote! { body: impl Into<reqwest::Body> },
             quote! { .header(reqwest::header::CONTENT_TYPE, "application/xml").body(body) },
         ),
         BodyKind::FormOfJson => {
-            let ty = e
-                .body_schema
-                .as_ref()
-                .ok_or_else(|| format!("{file}: {op_id}: the JSON body needs a $ref schema for its form variant"))?;
+            let ty = e.body_schema.as_ref().ok_or_else(|| {
+                format!("{file}: {op_id}: the JSON body needs a $ref schema for its form variant")
+            })?;
             let ty = format_ident!("{}", ty);
             (
                 quote! { body: &types::#ty },
@@ -323,7 +366,9 @@ fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
     let mut error_types: Vec<&String> = e.errors.iter().map(|(_, s)| s).collect();
     error_types.dedup();
     if error_types.len() > 1 {
-        return Err(format!("{file}: {op_id}: error answers use several schemas {error_types:?}"));
+        return Err(format!(
+            "{file}: {op_id}: error answers use several schemas {error_types:?}"
+        ));
     }
     let error_ty = match error_types.first() {
         Some(t) => {
@@ -335,12 +380,17 @@ fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
     let mut success_types: Vec<&Option<String>> = e.success.iter().map(|(_, s)| s).collect();
     success_types.dedup();
     if success_types.len() != 1 {
-        return Err(format!("{file}: {op_id}: success answers need exactly one shape, found {success_types:?}"));
+        return Err(format!(
+            "{file}: {op_id}: success answers need exactly one shape, found {success_types:?}"
+        ));
     }
     let (ok_ty, ok_decode) = match success_types[0] {
         Some(t) => {
             let t = format_ident!("{}", t);
-            (quote! { types::#t }, quote! { ResponseValue::from_response(response).await })
+            (
+                quote! { types::#t },
+                quote! { ResponseValue::from_response(response).await },
+            )
         }
         None => (quote! { () }, quote! { Ok(ResponseValue::empty(response)) }),
     };
@@ -386,7 +436,10 @@ fn readme(stem: &str, title: &str, file: &str, adapted: &Adapted) -> String {
         .security
         .iter()
         .map(|s| {
-            let extra = adapted.extras.iter().find(|e| e.operation_id == s.operation_id && e.method_id == e.operation_id);
+            let extra = adapted
+                .extras
+                .iter()
+                .find(|e| e.operation_id == s.operation_id && e.method_id == e.operation_id);
             let how = match extra {
                 Some(e) => format!("`Client::{}(..)` (xtask template)", snake(&e.method_id)),
                 None => format!("`Client::{}()` builder", snake(&s.operation_id)),
@@ -400,8 +453,18 @@ fn readme(stem: &str, title: &str, file: &str, adapted: &Adapted) -> String {
             format!("| `{}` | {how} | {auth} |", s.operation_id)
         })
         .collect();
-    for e in adapted.extras.iter().filter(|e| e.method_id != e.operation_id) {
-        ops.push(format!("| `{}` ({:?} body) | `Client::{}(..)` (xtask template) | as `{}` |", e.operation_id, e.body, snake(&e.method_id), e.operation_id));
+    for e in adapted
+        .extras
+        .iter()
+        .filter(|e| e.method_id != e.operation_id)
+    {
+        ops.push(format!(
+            "| `{}` ({:?} body) | `Client::{}(..)` (xtask template) | as `{}` |",
+            e.operation_id,
+            e.body,
+            snake(&e.method_id),
+            e.operation_id
+        ));
     }
     ops.sort();
     format!(

@@ -12,13 +12,19 @@ pub fn run(root: &Path, check: bool) -> Result<ExitCode, String> {
     if check {
         let stale = stale_files(root, &outputs);
         if stale.is_empty() {
-            println!("regen --check: {} generated files are up to date", outputs.len());
+            println!(
+                "regen --check: {} generated files are up to date",
+                outputs.len()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         for (path, why) in &stale {
             eprintln!("stale: {} ({why})", path.display());
         }
-        eprintln!("{} generated file(s) differ from spec/; run `cargo xtask regen`", stale.len());
+        eprintln!(
+            "{} generated file(s) differ from spec/; run `cargo xtask regen`",
+            stale.len()
+        );
         return Ok(ExitCode::FAILURE);
     }
     for (path, content) in &outputs {

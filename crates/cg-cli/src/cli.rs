@@ -142,6 +142,9 @@ pub struct DemoArgs {
     /// The CSV of contacts to import (default: the sample shipped with the tool).
     #[arg(long)]
     pub file: Option<PathBuf>,
+    /// The inbound mapping's reference (a UUID); needed against an account, the demo mapping in the sandbox.
+    #[arg(long)]
+    pub configuration: Option<String>,
 }
 
 /// `cg records ...`

@@ -18,12 +18,17 @@ pub struct Connection {
 impl Connection {
     /// The sandbox's demo inbound mapping, when connected to one.
     pub fn demo_configuration(&self) -> Option<String> {
-        self.sandbox.as_ref().map(|s| s.demo_configuration().to_string())
+        self.sandbox
+            .as_ref()
+            .map(|s| s.demo_configuration().to_string())
     }
 }
 
 fn has_credentials(g: &Global) -> bool {
-    g.client_id.is_some() || g.client_secret.is_some() || g.client_secret_stdin || g.api_key.is_some()
+    g.client_id.is_some()
+        || g.client_secret.is_some()
+        || g.client_secret_stdin
+        || g.api_key.is_some()
 }
 
 /// Connects as the options say; `sandbox_if_unconfigured` is for `cg demo`.
@@ -39,15 +44,22 @@ pub async fn connect(g: &Global, sandbox_if_unconfigured: bool) -> Result<Connec
             .await
             .map_err(|e| CliError::Usage(format!("could not start the embedded sandbox: {e}")))?;
         let (id, secret) = sandbox.demo_client();
-        let endpoints = Endpoints::from_urls(&sandbox.api_url(), &sandbox.imports_url(), &sandbox.auth_url())
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let endpoints = Endpoints::from_urls(
+            &sandbox.api_url(),
+            &sandbox.imports_url(),
+            &sandbox.auth_url(),
+        )
+        .map_err(|e| CliError::Usage(e.to_string()))?;
         let client = Client::builder()
             .endpoints(endpoints)
             .credentials(Credentials::client_credentials(id, secret))
             .format(format)
             .build()?;
         tracing::info!(api = %sandbox.api_url(), "using the embedded sandbox");
-        return Ok(Connection { client, sandbox: Some(sandbox) });
+        return Ok(Connection {
+            client,
+            sandbox: Some(sandbox),
+        });
     }
 
     let secret = match (&g.client_secret, g.client_secret_stdin) {
@@ -79,8 +91,12 @@ pub async fn connect(g: &Global, sandbox_if_unconfigured: bool) -> Result<Connec
         None if g.api_url.is_some() && g.imports_url.is_some() && g.auth_url.is_some() => {}
         None => return Err(CliError::Usage("no region: set --region or CG_REGION to eu, us or au (or give all three --*-url overrides)".into())),
     }
-    if let (None, Some(api), Some(imports), Some(auth)) = (&g.region, &g.api_url, &g.imports_url, &g.auth_url) {
-        builder = builder.endpoints(Endpoints::from_urls(api, imports, auth).map_err(|e| CliError::Usage(e.to_string()))?);
+    if let (None, Some(api), Some(imports), Some(auth)) =
+        (&g.region, &g.api_url, &g.imports_url, &g.auth_url)
+    {
+        builder = builder.endpoints(
+            Endpoints::from_urls(api, imports, auth).map_err(|e| CliError::Usage(e.to_string()))?,
+        );
     } else {
         if let Some(u) = &g.api_url {
             builder = builder.api_url(u.clone());
@@ -92,21 +108,29 @@ pub async fn connect(g: &Global, sandbox_if_unconfigured: bool) -> Result<Connec
             builder = builder.auth_url(u.clone());
         }
     }
-    Ok(Connection { client: builder.build()?, sandbox: None })
+    Ok(Connection {
+        client: builder.build()?,
+        sandbox: None,
+    })
 }
 
 /// The client secret from stdin: hidden at a terminal prompt, else the first line.
 fn read_secret() -> Result<String, CliError> {
     let secret = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("client secret: ").map_err(|e| CliError::Usage(format!("could not read the client secret: {e}")))?
+        rpassword::prompt_password("client secret: ")
+            .map_err(|e| CliError::Usage(format!("could not read the client secret: {e}")))?
     } else {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| CliError::Usage(format!("could not read the client secret from stdin: {e}")))?;
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            CliError::Usage(format!("could not read the client secret from stdin: {e}"))
+        })?;
         line
     };
     let secret = secret.trim().to_string();
     if secret.is_empty() {
-        return Err(CliError::Usage("the client secret read from stdin is empty".into()));
+        return Err(CliError::Usage(
+            "the client secret read from stdin is empty".into(),
+        ));
     }
     Ok(secret)
 }

@@ -42,6 +42,9 @@ impl CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(source: std::io::Error) -> Self {
-        CliError::Io { path: "stdout".into(), source }
+        CliError::Io {
+            path: "stdout".into(),
+            source,
+        }
     }
 }

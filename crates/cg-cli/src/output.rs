@@ -44,7 +44,14 @@ impl Printer {
 
     /// A printer to any writer (tests).
     pub fn new(format: OutputFormat, out: Box<dyn Write>) -> Self {
-        Printer { format, out, headers: Vec::new(), window: Vec::new(), widths: None, rows: 0 }
+        Printer {
+            format,
+            out,
+            headers: Vec::new(),
+            window: Vec::new(),
+            widths: None,
+            rows: 0,
+        }
     }
 
     /// Prints one row (tables hold the first few to size their columns).
@@ -114,7 +121,11 @@ impl Printer {
             if i + 1 == cells.len() {
                 line.push_str(cell);
             } else {
-                let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(cell.chars().count());
+                let pad = widths
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(cell.chars().count());
                 line.push_str(cell);
                 line.push_str(&" ".repeat(pad + 2));
             }
@@ -154,16 +165,35 @@ mod tests {
     fn print(format: OutputFormat) -> String {
         let buf = Buf::default();
         let mut p = Printer::new(format, Box::new(buf.clone()));
-        p.row(vec![("id", json!(1)), ("name", json!("Global")), ("parent", Value::Null)]).unwrap();
-        p.row(vec![("id", json!(22)), ("name", json!("Sales, EU")), ("parent", json!("Global"))]).unwrap();
+        p.row(vec![
+            ("id", json!(1)),
+            ("name", json!("Global")),
+            ("parent", Value::Null),
+        ])
+        .unwrap();
+        p.row(vec![
+            ("id", json!(22)),
+            ("name", json!("Sales, EU")),
+            ("parent", json!("Global")),
+        ])
+        .unwrap();
         p.finish().unwrap();
         String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
     }
 
     #[test]
     fn formats() {
-        assert_eq!(print(OutputFormat::Table), "ID  NAME       PARENT\n1   Global\n22  Sales, EU  Global\n");
-        assert_eq!(print(OutputFormat::Json), "{\"id\":1,\"name\":\"Global\",\"parent\":null}\n{\"id\":22,\"name\":\"Sales, EU\",\"parent\":\"Global\"}\n");
-        assert_eq!(print(OutputFormat::Csv), "id,name,parent\n1,Global,\n22,\"Sales, EU\",Global\n");
+        assert_eq!(
+            print(OutputFormat::Table),
+            "ID  NAME       PARENT\n1   Global\n22  Sales, EU  Global\n"
+        );
+        assert_eq!(
+            print(OutputFormat::Json),
+            "{\"id\":1,\"name\":\"Global\",\"parent\":null}\n{\"id\":22,\"name\":\"Sales, EU\",\"parent\":\"Global\"}\n"
+        );
+        assert_eq!(
+            print(OutputFormat::Csv),
+            "id,name,parent\n1,Global,\n22,\"Sales, EU\",Global\n"
+        );
     }
 }

@@ -89,7 +89,10 @@ impl EnvelopeError {
     fn new(problem: impl Into<String>, body: &[u8]) -> Self {
         let text = String::from_utf8_lossy(body);
         let snippet: String = text.chars().take(SNIPPET_LEN).collect();
-        EnvelopeError { problem: problem.into(), snippet }
+        EnvelopeError {
+            problem: problem.into(),
+            snippet,
+        }
     }
 }
 
@@ -121,7 +124,10 @@ fn api_error_from_value(value: &Value) -> Result<ApiError, String> {
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
-    Ok(ApiError { code: ErrorCode::from_code(code), message })
+    Ok(ApiError {
+        code: ErrorCode::from_code(code),
+        message,
+    })
 }
 
 #[derive(Deserialize)]
@@ -155,7 +161,10 @@ pub fn parse_validation_errors(body: &[u8]) -> Result<ValidationErrors, Envelope
             (field, messages)
         })
         .collect();
-    Ok(ValidationErrors { message: raw.message, errors })
+    Ok(ValidationErrors {
+        message: raw.message,
+        errors,
+    })
 }
 
 /// Parses either family, recognising it by its keys.
@@ -170,5 +179,8 @@ pub fn parse_error_body(body: &[u8]) -> Result<ErrorBody, EnvelopeError> {
     if value.get("message").is_some() {
         return parse_validation_errors(body).map(ErrorBody::Validation);
     }
-    Err(EnvelopeError::new("neither an `Error` nor a `message` error body", body))
+    Err(EnvelopeError::new(
+        "neither an `Error` nor a `message` error body",
+        body,
+    ))
 }

@@ -11,4 +11,4 @@ pub mod envelope;
 
 pub use codes::ErrorCode;
 pub use display::ParseCodeError;
-pub use envelope::{ApiError, ErrorBody, EnvelopeError, ValidationErrors};
+pub use envelope::{ApiError, EnvelopeError, ErrorBody, ValidationErrors};

@@ -7,10 +7,16 @@ use serde_json::Value;
 
 #[test]
 fn vendor_v41_examples() {
-    let e = parse_api_error(br#"{"Error":{"Message":"No data found with passed parameters.","Code":400184}}"#).unwrap();
+    let e = parse_api_error(
+        br#"{"Error":{"Message":"No data found with passed parameters.","Code":400184}}"#,
+    )
+    .unwrap();
     assert_eq!(e.code, ErrorCode::FileNoDataFound);
     assert_eq!(e.message, "No data found with passed parameters.");
-    assert_eq!(e.to_string(), "400184 No data found with passed parameters.");
+    assert_eq!(
+        e.to_string(),
+        "400184 No data found with passed parameters."
+    );
 
     let e = parse_api_error(br#"{"Error":{"Message":"Invalid API Key","Code":2000}}"#).unwrap();
     assert_eq!(e.code, ErrorCode::InvalidApiKeyLegacy);
@@ -31,12 +37,18 @@ fn vendor_imports_examples() {
 
     let body = br#"{"message":"The Email field is required when Phone is not present. (and 1 more error)","errors":{"Email":["The Email field is required when Phone is not present."],"Phone":["The Phone field is required when Email is not present."]}}"#;
     let e = parse_validation_errors(body).unwrap();
-    assert_eq!(e.field("Email"), ["The Email field is required when Phone is not present."]);
+    assert_eq!(
+        e.field("Email"),
+        ["The Email field is required when Phone is not present."]
+    );
     assert_eq!(e.field("Phone").len(), 1);
     assert!(e.field("Nope").is_empty());
 
     let dup = br#"{"message":"Record could not be imported because it duplicates with CG-000123.","errors":{"duplicate":["Record could not be imported because it duplicates with CG-000123."]}}"#;
-    assert_eq!(parse_validation_errors(dup).unwrap().duplicate_of(), Some("CG-000123"));
+    assert_eq!(
+        parse_validation_errors(dup).unwrap().duplicate_of(),
+        Some("CG-000123")
+    );
 }
 
 /// Every example of every 4xx answer in spec/ parses with its family's parser.
@@ -65,7 +77,10 @@ fn every_error_example_in_the_specs_parses() {
             checked += 1;
         }
     }
-    assert!(checked >= 20, "only {checked} error examples found in spec/");
+    assert!(
+        checked >= 20,
+        "only {checked} error examples found in spec/"
+    );
 }
 
 fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
@@ -76,20 +91,31 @@ fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
 }
 
 fn collect_error_examples(root: &Value, spec: &Value, out: &mut Vec<Value>) {
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else { return };
+    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
+        return;
+    };
     for item in paths.values() {
         for op in item.as_object().into_iter().flat_map(|o| o.values()) {
-            let Some(responses) = op.get("responses").and_then(Value::as_object) else { continue };
+            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
             for (status, response) in responses {
                 if !status.starts_with('4') {
                     continue;
                 }
                 let response = resolve(root, response);
-                let Some(json) = response.pointer("/content/application~1json") else { continue };
+                let Some(json) = response.pointer("/content/application~1json") else {
+                    continue;
+                };
                 if let Some(example) = json.get("example") {
                     out.push(example.clone());
                 }
-                for example in json.get("examples").and_then(Value::as_object).into_iter().flat_map(|o| o.values()) {
+                for example in json
+                    .get("examples")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|o| o.values())
+                {
                     if let Some(value) = resolve(root, example).get("value") {
                         out.push(value.clone());
                     }
@@ -106,13 +132,24 @@ fn malformed_bodies_are_clear_errors() {
         (b"<html>502 Bad Gateway</html>", "not JSON"),
         (br#"{"Error":"boom"}"#, "no `Error` object"),
         (br#"{"Error":{"Message":"x"}}"#, "`Error.Code` is missing"),
-        (br#"{"Error":{"Message":"x","Code":"abc"}}"#, "`Error.Code` is not a code"),
-        (br#"{"Error":{"Message":"x","Code":-5}}"#, "`Error.Code` is not a code"),
+        (
+            br#"{"Error":{"Message":"x","Code":"abc"}}"#,
+            "`Error.Code` is not a code",
+        ),
+        (
+            br#"{"Error":{"Message":"x","Code":-5}}"#,
+            "`Error.Code` is not a code",
+        ),
         (br#"[1,2]"#, "no `Error` object"),
     ];
     for (body, problem) in cases {
         let err = parse_api_error(body).unwrap_err();
-        assert!(err.problem.contains(problem), "{:?}: {}", String::from_utf8_lossy(body), err);
+        assert!(
+            err.problem.contains(problem),
+            "{:?}: {}",
+            String::from_utf8_lossy(body),
+            err
+        );
     }
     assert!(parse_validation_errors(br#"{"errors":{}}"#).is_err());
     assert!(parse_validation_errors(br#"{"message":"m","errors":{"a":[1]}}"#).is_err());

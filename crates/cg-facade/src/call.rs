@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::Format;
 use crate::error::{BODY_SNIPPET, Error, Result};
 use crate::runtime::{CallRecord, record_call};
-use crate::Format;
 
 /// What a call needs to know of the client.
 #[derive(Clone, Copy, Debug)]
@@ -36,7 +36,10 @@ where
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 {
-    call_recorded(ctx, operation, fut).await.map(|a| a.value).map_err(|(e, _)| e)
+    call_recorded(ctx, operation, fut)
+        .await
+        .map(|a| a.value)
+        .map_err(|(e, _)| e)
 }
 
 /// Like [`call`], keeping the call record on both paths (bulk import needs the attempts).
@@ -50,7 +53,12 @@ where
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 {
-    let span = tracing::info_span!("cg.operation", operation, status = tracing::field::Empty, attempts = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "cg.operation",
+        operation,
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty
+    );
     let started = std::time::Instant::now();
     let (result, record) = record_call(fut).instrument(span.clone()).await;
     let outcome = match result {
@@ -63,7 +71,9 @@ where
     span.record("attempts", record.attempts);
     span.in_scope(|| match &outcome {
         Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ok"),
-        Err(e) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, error = %e, "failed"),
+        Err(e) => {
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, error = %e, "failed")
+        }
     });
     match outcome {
         Ok(value) => Ok(Answer { value, record }),
@@ -72,18 +82,30 @@ where
 }
 
 /// Progenitor's error into ours. XML answers arrive here as undecodable payloads.
-async fn convert<R, E>(ctx: CallContext, operation: &'static str, e: progenitor_client::Error<E>, record: &CallRecord) -> Result<R>
+async fn convert<R, E>(
+    ctx: CallContext,
+    operation: &'static str,
+    e: progenitor_client::Error<E>,
+    record: &CallRecord,
+) -> Result<R>
 where
     R: DeserializeOwned,
     E: Serialize,
 {
     use progenitor_client::Error as P;
     Err(match e {
-        P::InvalidRequest(problem) => Error::InvalidInput { field: operation.to_string(), problem },
-        P::Custom(message) => Error::Auth { operation, status: None, message },
-        P::CommunicationError(source) | P::InvalidUpgrade(source) | P::ResponseBodyError(source) => {
-            transport(ctx, operation, source)
-        }
+        P::InvalidRequest(problem) => Error::InvalidInput {
+            field: operation.to_string(),
+            problem,
+        },
+        P::Custom(message) => Error::Auth {
+            operation,
+            status: None,
+            message,
+        },
+        P::CommunicationError(source)
+        | P::InvalidUpgrade(source)
+        | P::ResponseBodyError(source) => transport(ctx, operation, source),
         P::ErrorResponse(answer) => {
             let status = answer.status().as_u16();
             let body = serde_json::to_vec(answer.as_ref()).unwrap_or_default();
@@ -94,12 +116,21 @@ where
             if ctx.format == Format::Xml && looks_like_xml(&bytes) {
                 return decode_xml(operation, status, &bytes, record);
             }
-            Error::Decode { operation, status, problem: problem.to_string(), body: snippet(&bytes) }
+            Error::Decode {
+                operation,
+                status,
+                problem: problem.to_string(),
+                body: snippet(&bytes),
+            }
         }
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             match response.bytes().await {
-                Ok(bytes) if ctx.format == Format::Xml && looks_like_xml(&bytes) && (200..300).contains(&status) => {
+                Ok(bytes)
+                    if ctx.format == Format::Xml
+                        && looks_like_xml(&bytes)
+                        && (200..300).contains(&status) =>
+                {
                     return decode_xml(operation, Some(status), &bytes, record);
                 }
                 Ok(bytes) => from_error_body(operation, status, &bytes, record),
@@ -111,9 +142,16 @@ where
 
 fn transport(ctx: CallContext, operation: &'static str, source: reqwest::Error) -> Error {
     if source.is_timeout() {
-        Error::Timeout { operation, after: ctx.timeout }
+        Error::Timeout {
+            operation,
+            after: ctx.timeout,
+        }
     } else {
-        Error::Transport { operation, maybe_sent: !source.is_connect(), source }
+        Error::Transport {
+            operation,
+            maybe_sent: !source.is_connect(),
+            source,
+        }
     }
 }
 
@@ -121,15 +159,27 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
 
-fn decode_xml<R: DeserializeOwned>(operation: &'static str, status: Option<u16>, bytes: &[u8], record: &CallRecord) -> Result<R> {
+fn decode_xml<R: DeserializeOwned>(
+    operation: &'static str,
+    status: Option<u16>,
+    bytes: &[u8],
+    record: &CallRecord,
+) -> Result<R> {
     match status {
-        Some(s) if (200..300).contains(&s) => crate::xml::from_slice(bytes).map_err(|e| Error::Decode {
+        Some(s) if (200..300).contains(&s) => {
+            crate::xml::from_slice(bytes).map_err(|e| Error::Decode {
+                operation,
+                status,
+                problem: format!("XML: {e}"),
+                body: snippet(bytes),
+            })
+        }
+        _ => Err(from_error_body(
             operation,
-            status,
-            problem: format!("XML: {e}"),
-            body: snippet(bytes),
-        }),
-        _ => Err(from_error_body(operation, status.unwrap_or(0), bytes, record)),
+            status.unwrap_or(0),
+            bytes,
+            record,
+        )),
     }
 }
 
@@ -148,31 +198,86 @@ struct XmlErrorInner {
 }
 
 /// An error answer (JSON of either family, or v4.1 XML) into [`Error`].
-pub(crate) fn from_error_body(operation: &'static str, status: u16, body: &[u8], record: &CallRecord) -> Error {
+pub(crate) fn from_error_body(
+    operation: &'static str,
+    status: u16,
+    body: &[u8],
+    record: &CallRecord,
+) -> Error {
     let parsed = if looks_like_xml(body) {
         crate::xml::from_slice::<XmlErrorEnvelope>(body)
             .ok()
-            .and_then(|e| e.error.code.trim().parse::<u32>().ok().map(|c| ErrorBody::Api(ApiError { code: ErrorCode::from_code(c), message: e.error.message })))
+            .and_then(|e| {
+                e.error.code.trim().parse::<u32>().ok().map(|c| {
+                    ErrorBody::Api(ApiError {
+                        code: ErrorCode::from_code(c),
+                        message: e.error.message,
+                    })
+                })
+            })
     } else {
         parse_error_body(body).ok()
     };
     match parsed {
-        Some(ErrorBody::Api(api)) if status == 401 => Error::Auth { operation, status: Some(status), message: api.to_string() },
-        Some(ErrorBody::Api(api)) => Error::Api { operation, status, code: api.code, message: api.message },
-        Some(ErrorBody::Validation(v)) if status == 401 => Error::Auth { operation, status: Some(status), message: v.message },
-        Some(ErrorBody::Validation(v)) => Error::Validation { operation, status, message: v.message, errors: v.errors },
-        None if status == 401 => Error::Auth { operation, status: Some(401), message: "the service refused the credentials".into() },
-        None if status == 429 || status >= 500 => Error::Http { operation, status, retry_after: record.retry_after },
-        None if (400..500).contains(&status) => match parse_validation_errors(body) {
-            Ok(v) => Error::Validation { operation, status, message: v.message, errors: v.errors },
-            Err(e) => Error::Decode { operation, status: Some(status), problem: e.problem, body: snippet(body) },
+        Some(ErrorBody::Api(api)) if status == 401 => Error::Auth {
+            operation,
+            status: Some(status),
+            message: api.to_string(),
         },
-        None => Error::Http { operation, status, retry_after: record.retry_after },
+        Some(ErrorBody::Api(api)) => Error::Api {
+            operation,
+            status,
+            code: api.code,
+            message: api.message,
+        },
+        Some(ErrorBody::Validation(v)) if status == 401 => Error::Auth {
+            operation,
+            status: Some(status),
+            message: v.message,
+        },
+        Some(ErrorBody::Validation(v)) => Error::Validation {
+            operation,
+            status,
+            message: v.message,
+            errors: v.errors,
+        },
+        None if status == 401 => Error::Auth {
+            operation,
+            status: Some(401),
+            message: "the service refused the credentials".into(),
+        },
+        None if status == 429 || status >= 500 => Error::Http {
+            operation,
+            status,
+            retry_after: record.retry_after,
+        },
+        None if (400..500).contains(&status) => match parse_validation_errors(body) {
+            Ok(v) => Error::Validation {
+                operation,
+                status,
+                message: v.message,
+                errors: v.errors,
+            },
+            Err(e) => Error::Decode {
+                operation,
+                status: Some(status),
+                problem: e.problem,
+                body: snippet(body),
+            },
+        },
+        None => Error::Http {
+            operation,
+            status,
+            retry_after: record.retry_after,
+        },
     }
 }
 
 pub(crate) fn snippet(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).chars().take(BODY_SNIPPET).collect()
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .take(BODY_SNIPPET)
+        .collect()
 }
 
 /// Sends a request built by hand through a generated client's pipeline (credentials,
@@ -189,9 +294,17 @@ where
     R: DeserializeOwned,
 {
     use progenitor_client::Error as P;
-    let mut request = request.header(reqwest::header::ACCEPT, "application/json").build()?;
-    raw.inner().prepare(&mut request, operation).await.map_err(|e| P::Custom(e.to_string()))?;
-    let response = raw.inner().execute(raw.client(), request, operation).await?;
+    let mut request = request
+        .header(reqwest::header::ACCEPT, "application/json")
+        .build()?;
+    raw.inner()
+        .prepare(&mut request, operation)
+        .await
+        .map_err(|e| P::Custom(e.to_string()))?;
+    let response = raw
+        .inner()
+        .execute(raw.client(), request, operation)
+        .await?;
     if response.status().is_success() {
         ResponseValue::from_response(response).await
     } else {

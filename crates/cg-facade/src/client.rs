@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cg_auth::{AuthConfig, AuthMiddleware, Authenticator, Credentials, Endpoints, HostFamily, Pipeline, Region};
+use cg_auth::{
+    AuthConfig, AuthMiddleware, Authenticator, Credentials, Endpoints, HostFamily, Pipeline, Region,
+};
 
 use crate::call::CallContext;
 use crate::error::{Error, Result};
@@ -37,7 +39,10 @@ impl std::str::FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
             "xml" => Ok(Format::Xml),
-            _ => Err(Error::invalid("format", format!("{s:?} is not a format; use json or xml"))),
+            _ => Err(Error::invalid(
+                "format",
+                format!("{s:?} is not a format; use json or xml"),
+            )),
         }
     }
 }
@@ -172,15 +177,21 @@ impl ClientBuilder {
                     (Some(e), _) => e,
                     (None, Some(region)) => Endpoints::for_region(region),
                     (None, None) => {
-                        return Err(Error::Config("no region and no endpoints: call .region(..) or .endpoints(..)".into()));
+                        return Err(Error::Config(
+                            "no region and no endpoints: call .region(..) or .endpoints(..)".into(),
+                        ));
                     }
                 };
                 for (family, url) in &self.overrides {
-                    endpoints = endpoints.with_base_url(*family, url).map_err(|e| Error::Config(e.to_string()))?;
+                    endpoints = endpoints
+                        .with_base_url(*family, url)
+                        .map_err(|e| Error::Config(e.to_string()))?;
                 }
-                let credentials = self
-                    .credentials
-                    .ok_or_else(|| Error::Config("no credentials: call .credentials(..) or use Client::from_env()".into()))?;
+                let credentials = self.credentials.ok_or_else(|| {
+                    Error::Config(
+                        "no credentials: call .credentials(..) or use Client::from_env()".into(),
+                    )
+                })?;
                 Authenticator::new(AuthConfig::with_endpoints(endpoints, credentials))
             }
         };
@@ -189,11 +200,16 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .timeout(timeout)
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .user_agent(self.user_agent.unwrap_or_else(|| concat!("customergauge-rs/", env!("CARGO_PKG_VERSION")).to_string()))
+                .user_agent(self.user_agent.unwrap_or_else(|| {
+                    concat!("customergauge-rs/", env!("CARGO_PKG_VERSION")).to_string()
+                }))
                 .build()
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
-        let middleware = SdkMiddleware { auth: AuthMiddleware::new(auth.clone()), retry: self.retry.unwrap_or_default() };
+        let middleware = SdkMiddleware {
+            auth: AuthMiddleware::new(auth.clone()),
+            retry: self.retry.unwrap_or_default(),
+        };
         let pipeline = Pipeline::new(middleware);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -201,7 +217,10 @@ impl ClientBuilder {
                 auth,
                 http,
                 pipeline,
-                ctx: CallContext { format: self.format, timeout },
+                ctx: CallContext {
+                    format: self.format,
+                    timeout,
+                },
                 prefetch: self.prefetch.unwrap_or(true),
             }),
         })
@@ -249,7 +268,9 @@ impl Client {
     /// `CG_API_URL`, `CG_IMPORTS_URL`, `CG_AUTH_URL` overrides.
     pub fn from_env() -> Result<Client> {
         let config = AuthConfig::from_env().map_err(|e| Error::Config(e.to_string()))?;
-        Client::builder().authenticator(Authenticator::new(config)).build()
+        Client::builder()
+            .authenticator(Authenticator::new(config))
+            .build()
     }
 
     /// The configured hosts.
@@ -276,7 +297,10 @@ impl Client {
                 auth: inner.auth.clone(),
                 http: inner.http.clone(),
                 pipeline: inner.pipeline.clone(),
-                ctx: CallContext { format, ..inner.ctx },
+                ctx: CallContext {
+                    format,
+                    ..inner.ctx
+                },
                 prefetch: inner.prefetch,
             }),
         }
@@ -285,7 +309,11 @@ impl Client {
     /// The escape hatch: the generated client of a host family's base URL, sharing this
     /// client's pool and pipeline, e.g. `cg_raw_lists::Client::new_with_client(..)`.
     pub fn raw_parts(&self, family: HostFamily) -> (String, reqwest::Client, Pipeline) {
-        (self.inner.endpoints.base_url(family).to_string(), self.inner.http.clone(), self.inner.pipeline.clone())
+        (
+            self.inner.endpoints.base_url(family).to_string(),
+            self.inner.http.clone(),
+            self.inner.pipeline.clone(),
+        )
     }
 
     pub(crate) fn ctx(&self) -> CallContext {

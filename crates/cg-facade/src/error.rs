@@ -105,7 +105,10 @@ fn field_summary(errors: &BTreeMap<String, Vec<String>>) -> String {
     if errors.is_empty() {
         return String::new();
     }
-    let fields: Vec<String> = errors.iter().map(|(f, m)| format!("{f}: {}", m.join(" "))).collect();
+    let fields: Vec<String> = errors
+        .iter()
+        .map(|(f, m)| format!("{f}: {}", m.join(" ")))
+        .collect();
     format!(" [{}]", fields.join("; "))
 }
 
@@ -121,7 +124,9 @@ impl Error {
     /// The HTTP status of the answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } | Error::Validation { status, .. } | Error::Http { status, .. } => Some(*status),
+            Error::Api { status, .. }
+            | Error::Validation { status, .. }
+            | Error::Http { status, .. } => Some(*status),
             Error::Auth { status, .. } | Error::Decode { status, .. } => *status,
             _ => None,
         }
@@ -130,9 +135,9 @@ impl Error {
     /// The message: the service's, or a description of what failed.
     pub fn message(&self) -> String {
         match self {
-            Error::Api { message, .. } | Error::Validation { message, .. } | Error::Auth { message, .. } => {
-                message.clone()
-            }
+            Error::Api { message, .. }
+            | Error::Validation { message, .. }
+            | Error::Auth { message, .. } => message.clone(),
             other => other.to_string(),
         }
     }
@@ -171,7 +176,10 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: impl Into<String>, problem: impl fmt::Display) -> Self {
-        Error::InvalidInput { field: field.into(), problem: problem.to_string() }
+        Error::InvalidInput {
+            field: field.into(),
+            problem: problem.to_string(),
+        }
     }
 }
 

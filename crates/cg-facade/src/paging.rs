@@ -27,7 +27,8 @@ pub struct Page<T> {
 }
 
 /// Fetches one page at a cursor.
-pub(crate) type Fetch<T> = Arc<dyn Fn(PageCursor) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
+pub(crate) type Fetch<T> =
+    Arc<dyn Fn(PageCursor) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
 
 /// Aborts a prefetch when the stream is dropped before using it.
 struct Prefetch<T>(tokio::task::JoinHandle<Result<Page<T>>>);
@@ -53,7 +54,9 @@ impl<T: Send + 'static> State<T> {
     async fn next_page(&mut self) -> Option<Result<Page<T>>> {
         if let Some(mut handle) = self.inflight.take() {
             let joined = (&mut handle.0).await;
-            return Some(joined.unwrap_or_else(|e| Err(Error::Config(format!("a page fetch did not finish: {e}")))));
+            return Some(joined.unwrap_or_else(|e| {
+                Err(Error::Config(format!("a page fetch did not finish: {e}")))
+            }));
         }
         let cursor = self.pending.take()?;
         Some((self.fetch)(cursor).await)
@@ -66,7 +69,9 @@ impl<T: Send + 'static> State<T> {
             PageCursor::Token(_) => {
                 let next = page.next.clone().filter(|n| !n.is_empty())?;
                 // A cursor seen before would walk the same pages again.
-                self.seen_tokens.insert(next.clone()).then_some(PageCursor::Token(Some(next)))
+                self.seen_tokens
+                    .insert(next.clone())
+                    .then_some(PageCursor::Token(Some(next)))
             }
         }
     }
@@ -114,7 +119,11 @@ impl<T: Send + 'static> State<T> {
 /// Every item of every page from `first` on, fetching a page only when its items
 /// are needed (and, with `prefetch`, the next one while the current is consumed).
 /// Ends on an empty page, a missing or repeated cursor, or the first error.
-pub(crate) fn paginate<T: Send + 'static>(fetch: Fetch<T>, first: PageCursor, prefetch: bool) -> impl Stream<Item = Result<T>> + Send + 'static {
+pub(crate) fn paginate<T: Send + 'static>(
+    fetch: Fetch<T>,
+    first: PageCursor,
+    prefetch: bool,
+) -> impl Stream<Item = Result<T>> + Send + 'static {
     let state = State {
         fetch,
         buffer: VecDeque::new(),
@@ -140,9 +149,14 @@ mod tests {
         Arc::new(move |cursor| {
             let calls = calls.clone();
             Box::pin(async move {
-                let PageCursor::Offset(start) = cursor else { unreachable!() };
+                let PageCursor::Offset(start) = cursor else {
+                    unreachable!()
+                };
                 calls.lock().unwrap().push(start);
-                Ok(Page { items: (start..total.min(start + page)).collect(), next: None })
+                Ok(Page {
+                    items: (start..total.min(start + page)).collect(),
+                    next: None,
+                })
             })
         })
     }
@@ -151,10 +165,14 @@ mod tests {
     async fn offset_walk_yields_each_item_once_and_stops_on_empty() {
         for prefetch in [false, true] {
             let calls = Arc::default();
-            let items: Vec<u64> = paginate(offset_source(250, 100, Arc::clone(&calls)), PageCursor::Offset(0), prefetch)
-                .map(|r| r.unwrap())
-                .collect()
-                .await;
+            let items: Vec<u64> = paginate(
+                offset_source(250, 100, Arc::clone(&calls)),
+                PageCursor::Offset(0),
+                prefetch,
+            )
+            .map(|r| r.unwrap())
+            .collect()
+            .await;
             assert_eq!(items, (0..250).collect::<Vec<_>>());
             assert_eq!(*calls.lock().unwrap(), vec![0, 100, 200, 250]);
         }
@@ -163,8 +181,15 @@ mod tests {
     #[tokio::test]
     async fn pages_are_fetched_only_when_needed() {
         let calls = Arc::default();
-        let mut s = Box::pin(paginate(offset_source(1000, 100, Arc::clone(&calls)), PageCursor::Offset(0), false));
-        assert!(calls.lock().unwrap().is_empty(), "nothing fetched before polling");
+        let mut s = Box::pin(paginate(
+            offset_source(1000, 100, Arc::clone(&calls)),
+            PageCursor::Offset(0),
+            false,
+        ));
+        assert!(
+            calls.lock().unwrap().is_empty(),
+            "nothing fetched before polling"
+        );
         for _ in 0..100 {
             s.next().await.unwrap().unwrap();
         }
@@ -177,16 +202,30 @@ mod tests {
     async fn cursor_walk_stops_on_a_repeated_cursor() {
         let fetch: Fetch<u32> = Arc::new(|cursor| {
             Box::pin(async move {
-                let PageCursor::Token(t) = cursor else { unreachable!() };
+                let PageCursor::Token(t) = cursor else {
+                    unreachable!()
+                };
                 Ok(match t.as_deref() {
-                    None => Page { items: vec![1, 2], next: Some("a".into()) },
-                    Some("a") => Page { items: vec![3], next: Some("b".into()) },
+                    None => Page {
+                        items: vec![1, 2],
+                        next: Some("a".into()),
+                    },
+                    Some("a") => Page {
+                        items: vec![3],
+                        next: Some("b".into()),
+                    },
                     // The service hands back an old cursor: the walk must end.
-                    _ => Page { items: vec![4], next: Some("a".into()) },
+                    _ => Page {
+                        items: vec![4],
+                        next: Some("a".into()),
+                    },
                 })
             })
         });
-        let items: Vec<u32> = paginate(fetch, PageCursor::Token(None), true).map(|r| r.unwrap()).collect().await;
+        let items: Vec<u32> = paginate(fetch, PageCursor::Token(None), true)
+            .map(|r| r.unwrap())
+            .collect()
+            .await;
         assert_eq!(items, vec![1, 2, 3, 4]);
     }
 
@@ -195,7 +234,10 @@ mod tests {
         let fetch: Fetch<u32> = Arc::new(|cursor| {
             Box::pin(async move {
                 match cursor {
-                    PageCursor::Offset(0) => Ok(Page { items: vec![1], next: None }),
+                    PageCursor::Offset(0) => Ok(Page {
+                        items: vec![1],
+                        next: None,
+                    }),
                     _ => Err(Error::invalid("test", "boom")),
                 }
             })

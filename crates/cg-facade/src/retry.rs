@@ -33,7 +33,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy { max_attempts: 1, ..Default::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..Default::default()
+        }
     }
 
     /// The delay before attempt `attempt + 1` (after `attempt` failed ones):
@@ -44,7 +47,10 @@ impl RetryPolicy {
             return after.min(self.max_backoff);
         }
         let exp = attempt.saturating_sub(1).min(20);
-        let bound = self.initial_backoff.saturating_mul(1 << exp).min(self.max_backoff);
+        let bound = self
+            .initial_backoff
+            .saturating_mul(1 << exp)
+            .min(self.max_backoff);
         if bound.is_zero() {
             return bound;
         }
@@ -72,7 +78,10 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
@@ -80,12 +89,20 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_bounded() {
-        let p = RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(1), ..Default::default() };
+        let p = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            ..Default::default()
+        };
         for _ in 0..100 {
             assert!(p.delay(1, None) <= Duration::from_millis(100));
             assert!(p.delay(3, None) <= Duration::from_millis(400));
             assert!(p.delay(30, None) <= Duration::from_secs(1));
         }
-        assert_eq!(p.delay(1, Some(Duration::from_secs(60))), Duration::from_secs(1), "Retry-After capped");
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(60))),
+            Duration::from_secs(1),
+            "Retry-After capped"
+        );
     }
 }

@@ -66,7 +66,10 @@ impl SdkMiddleware {
             Fate::NotProcessed => true,
             Fate::Unknown if op.id == "putRecord" => self.retry.resend_ambiguous_records,
             // Reads and idempotent writes; a POST may have created something.
-            Fate::Unknown => matches!(*method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD),
+            Fate::Unknown => matches!(
+                *method,
+                Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+            ),
         }
     }
 
@@ -85,7 +88,11 @@ impl SdkMiddleware {
             let spare = request.try_clone();
             let started = Instant::now();
             let span = tracing::debug_span!("cg.attempt", operation = op.id, attempt);
-            let result = self.auth.send(client, request, op).instrument(span.clone()).await;
+            let result = self
+                .auth
+                .send(client, request, op)
+                .instrument(span.clone())
+                .await;
             let elapsed = started.elapsed();
             note(|r| r.attempts = attempt);
 
@@ -101,16 +108,23 @@ impl SdkMiddleware {
                         r.last_status = Some(status.as_u16());
                         r.retry_after = retry_after;
                     });
-                    span.in_scope(|| tracing::debug!(status = status.as_u16(), elapsed_ms = elapsed.as_millis() as u64, "answer"));
+                    span.in_scope(|| {
+                        tracing::debug!(
+                            status = status.as_u16(),
+                            elapsed_ms = elapsed.as_millis() as u64,
+                            "answer"
+                        )
+                    });
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         (Some(Fate::NotProcessed), retry_after)
                     } else if status.is_server_error() {
                         // A 503 with Retry-After is the service shedding load before acting.
-                        let fate = if status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some() {
-                            Fate::NotProcessed
-                        } else {
-                            Fate::Unknown
-                        };
+                        let fate =
+                            if status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some() {
+                                Fate::NotProcessed
+                            } else {
+                                Fate::Unknown
+                            };
                         (Some(fate), retry_after)
                     } else {
                         (None, None)
@@ -118,7 +132,11 @@ impl SdkMiddleware {
                 }
                 Err(e) => {
                     span.in_scope(|| tracing::debug!(error = %e, elapsed_ms = elapsed.as_millis() as u64, "no answer"));
-                    let fate = if e.is_connect() { Fate::NotProcessed } else { Fate::Unknown };
+                    let fate = if e.is_connect() {
+                        Fate::NotProcessed
+                    } else {
+                        Fate::Unknown
+                    };
                     (Some(fate), None)
                 }
             };
@@ -135,7 +153,12 @@ impl SdkMiddleware {
                 note(|r| r.resent_after_ambiguity = true);
             }
             let delay = self.retry.delay(attempt, retry_after);
-            tracing::debug!(operation = op.id, attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            tracing::debug!(
+                operation = op.id,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
             drop(result);
             tokio::time::sleep(delay).await;
             request = next;
@@ -143,15 +166,26 @@ impl SdkMiddleware {
     }
 
     /// A token may have been refreshed meanwhile: attach the current credentials.
-    async fn reauthorize(&self, mut request: reqwest::Request, op: Operation) -> Result<reqwest::Request, PrepareError> {
+    async fn reauthorize(
+        &self,
+        mut request: reqwest::Request,
+        op: Operation,
+    ) -> Result<reqwest::Request, PrepareError> {
         request.headers_mut().remove(reqwest::header::AUTHORIZATION);
-        self.auth.authenticator().authorize(&mut request, op).await?;
+        self.auth
+            .authenticator()
+            .authorize(&mut request, op)
+            .await?;
         Ok(request)
     }
 }
 
 impl Middleware for SdkMiddleware {
-    fn prepare<'a>(&'a self, request: &'a mut reqwest::Request, operation: Operation) -> BoxFuture<'a, Result<(), PrepareError>> {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<(), PrepareError>> {
         self.auth.prepare(request, operation)
     }
 

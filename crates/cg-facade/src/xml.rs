@@ -44,7 +44,12 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
     let mut stack: Vec<(String, Node)> = Vec::new();
     let mut buf = Vec::new();
     loop {
-        let event = reader.read_event_into(&mut buf).map_err(|e| XmlError(format!("malformed XML at byte {}: {e}", reader.buffer_position())))?;
+        let event = reader.read_event_into(&mut buf).map_err(|e| {
+            XmlError(format!(
+                "malformed XML at byte {}: {e}",
+                reader.buffer_position()
+            ))
+        })?;
         match event {
             Event::Start(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
@@ -58,7 +63,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
                 }
             }
             Event::Text(text) => {
-                let text = text.xml_content().map_err(|e| XmlError(format!("bad text: {e}")))?;
+                let text = text
+                    .xml_content()
+                    .map_err(|e| XmlError(format!("bad text: {e}")))?;
                 if let Some((_, node)) = stack.last_mut() {
                     node.text.push_str(&text);
                 }
@@ -95,7 +102,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
                     None => return Ok((name, node)),
                 }
             }
-            Event::Eof => return Err(XmlError("the document ends before its root element is closed".into())),
+            Event::Eof => {
+                return Err(XmlError(
+                    "the document ends before its root element is closed".into(),
+                ));
+            }
             _ => {}
         }
         buf.clear();
@@ -106,7 +117,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, XmlError> {
     let (name, root) = parse(bytes)?;
     let envelope = if name == "Data" || name == "Error" {
-        Node { text: String::new(), children: vec![(name, root)] }
+        Node {
+            text: String::new(),
+            children: vec![(name, root)],
+        }
     } else {
         root
     };
@@ -132,7 +146,10 @@ impl Node {
     }
 
     fn parse_text<T: std::str::FromStr>(&self, what: &str) -> Result<T, XmlError> {
-        self.text.trim().parse().map_err(|_| XmlError(format!("{:?} is not {what}", self.text)))
+        self.text
+            .trim()
+            .parse()
+            .map_err(|_| XmlError(format!("{:?} is not {what}", self.text)))
     }
 }
 
@@ -174,19 +191,29 @@ impl<'de> de::Deserializer<'de> for Node {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        if self.is_empty() { visitor.visit_none() } else { visitor.visit_some(self) }
+        if self.is_empty() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
         visitor.visit_unit()
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, XmlError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, XmlError> {
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        visitor.visit_seq(de::value::SeqDeserializer::new(self.children.into_iter().map(|(_, node)| node)))
+        visitor.visit_seq(de::value::SeqDeserializer::new(
+            self.children.into_iter().map(|(_, node)| node),
+        ))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
@@ -258,7 +285,10 @@ mod tests {
         assert_eq!(list.data[1].division, "Sales & Co");
         assert_eq!(list.data[1].id, IntOrString::Str("2".into()));
 
-        let one: List = from_slice(b"<response><Data><item><id>7</id><division>A</division></item></Data></response>").unwrap();
+        let one: List = from_slice(
+            b"<response><Data><item><id>7</id><division>A</division></item></Data></response>",
+        )
+        .unwrap();
         assert_eq!(one.data.len(), 1);
         let none: List = from_slice(b"<Data/>").unwrap();
         assert!(none.data.is_empty());
@@ -286,8 +316,12 @@ mod tests {
             #[serde(rename = "Message")]
             message: String,
         }
-        let e: Envelope = from_slice(b"<Error><Message>No data</Message><Code>400184</Code></Error>").unwrap();
-        assert_eq!((e.error.code, e.error.message.as_str()), (400184, "No data"));
+        let e: Envelope =
+            from_slice(b"<Error><Message>No data</Message><Code>400184</Code></Error>").unwrap();
+        assert_eq!(
+            (e.error.code, e.error.message.as_str()),
+            (400184, "No data")
+        );
         let m: BTreeMap<String, String> = from_slice(b"<r><a>1</a><b>x</b></r>").unwrap();
         assert_eq!(m.len(), 2);
         assert!(from_slice::<Envelope>(b"<Error><Code>abc</Code></Error>").is_err());

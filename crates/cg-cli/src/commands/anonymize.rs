@@ -32,7 +32,9 @@ async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<us
 
 fn confirm(count: usize) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage("anonymize run needs --yes when stdin is not a terminal".into()));
+        return Err(CliError::Usage(
+            "anonymize run needs --yes when stdin is not a terminal".into(),
+        ));
     }
     eprint!("anonymize {count} record(s)? This cannot be undone. [y/N] ");
     std::io::stderr().flush()?;
@@ -41,18 +43,26 @@ fn confirm(count: usize) -> Result<bool, CliError> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-pub async fn run(client: &Client, cmd: AnonymizeCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn run(
+    client: &Client,
+    cmd: AnonymizeCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     match cmd {
         AnonymizeCommand::Check(person) => {
             check(client, &person, out).await?;
         }
         AnonymizeCommand::Run { person, yes } => {
             if !yes {
-                let mut preview = Printer::new(crate::cli::OutputFormat::Table, Box::new(std::io::stderr()));
+                let mut preview =
+                    Printer::new(crate::cli::OutputFormat::Table, Box::new(std::io::stderr()));
                 let count = check(client, &person, &mut preview).await?;
                 preview.finish()?;
                 if count == 0 {
-                    out.row(vec![("anonymized", json!(0)), ("result", json!("nothing to anonymize"))])?;
+                    out.row(vec![
+                        ("anonymized", json!(0)),
+                        ("result", json!("nothing to anonymize")),
+                    ])?;
                     return Ok(());
                 }
                 if !confirm(count)? {
@@ -67,7 +77,10 @@ pub async fn run(client: &Client, cmd: AnonymizeCommand, out: &mut Printer) -> R
                 execute = execute.telephone(t);
             }
             let result = execute.send().await?;
-            out.row(vec![("anonymized", json!(result.anonymized)), ("result", json!("done"))])?;
+            out.row(vec![
+                ("anonymized", json!(result.anonymized)),
+                ("result", json!("done")),
+            ])?;
         }
     }
     Ok(())

@@ -10,7 +10,10 @@ use crate::output::{Printer, Row};
 fn row(code: ErrorCode) -> Row {
     vec![
         ("code", json!(code.code())),
-        ("http_status", code.http_status().map_or(Value::Null, |s| json!(s))),
+        (
+            "http_status",
+            code.http_status().map_or(Value::Null, |s| json!(s)),
+        ),
         ("category", json!(code.category())),
         ("subcategory", json!(code.subcategory())),
         ("reason", json!(code.reason())),
@@ -22,7 +25,10 @@ pub fn run(cmd: ErrorsCommand, out: &mut Printer) -> Result<(), CliError> {
         ErrorsCommand::Explain { code } => {
             let code: ErrorCode = code.parse().map_err(|e| CliError::Usage(format!("{e}")))?;
             if !code.is_known() {
-                return Err(CliError::Usage(format!("{} is not in the CustomerGauge error table", code.code())));
+                return Err(CliError::Usage(format!(
+                    "{} is not in the CustomerGauge error table",
+                    code.code()
+                )));
             }
             out.row(row(code))?;
         }

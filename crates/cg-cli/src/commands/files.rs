@@ -18,7 +18,11 @@ fn kind(k: UploadKindArg) -> UploadKind {
     }
 }
 
-async fn list(mut uploads: ListUploads, filter: UploadFilter, out: &mut Printer) -> Result<(), CliError> {
+async fn list(
+    mut uploads: ListUploads,
+    filter: UploadFilter,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     if let Some(id) = filter.id {
         uploads = uploads.id(id);
     }
@@ -44,14 +48,27 @@ async fn list(mut uploads: ListUploads, filter: UploadFilter, out: &mut Printer)
     Ok(())
 }
 
-pub async fn revenue(client: &Client, cmd: RevenueCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn revenue(
+    client: &Client,
+    cmd: RevenueCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     match cmd {
         RevenueCommand::Upload { file } => {
             let outcome = client.revenue().upload_path(&file).await?;
-            let result = if outcome.is_accepted() { "accepted" } else { "not taken" };
-            out.row(vec![("file", json!(file.display().to_string())), ("result", json!(result))])?;
+            let result = if outcome.is_accepted() {
+                "accepted"
+            } else {
+                "not taken"
+            };
+            out.row(vec![
+                ("file", json!(file.display().to_string())),
+                ("result", json!(result)),
+            ])?;
             if !outcome.is_accepted() {
-                return Err(CliError::Partial("the service did not take the file (see `cg revenue list`)".into()));
+                return Err(CliError::Partial(
+                    "the service did not take the file (see `cg revenue list`)".into(),
+                ));
             }
         }
         RevenueCommand::List(filter) => list(client.revenue().list_uploads(), filter, out).await?,
@@ -61,16 +78,27 @@ pub async fn revenue(client: &Client, cmd: RevenueCommand, out: &mut Printer) ->
 
 pub async fn files(client: &Client, cmd: FilesCommand, out: &mut Printer) -> Result<(), CliError> {
     match cmd {
-        FilesCommand::List { kind: k, filter } => list(client.files().list(kind(k)), filter, out).await?,
+        FilesCommand::List { kind: k, filter } => {
+            list(client.files().list(kind(k)), filter, out).await?
+        }
         FilesCommand::Upload { kind: k, file } => {
-            let outcome = client.files().upload(kind(k), UploadFile::path(&file)).await?;
+            let outcome = client
+                .files()
+                .upload(kind(k), UploadFile::path(&file))
+                .await?;
             let (result, id) = match &outcome {
                 UploadOutcome::Accepted { id } => ("accepted", *id),
                 _ => ("not taken", None),
             };
-            out.row(vec![("file", json!(file.display().to_string())), ("id", json!(id)), ("result", json!(result))])?;
+            out.row(vec![
+                ("file", json!(file.display().to_string())),
+                ("id", json!(id)),
+                ("result", json!(result)),
+            ])?;
             if !outcome.is_accepted() {
-                return Err(CliError::Partial("the service did not take the file".into()));
+                return Err(CliError::Partial(
+                    "the service did not take the file".into(),
+                ));
             }
         }
         FilesCommand::Delete { id } => {

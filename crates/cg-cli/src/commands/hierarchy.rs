@@ -7,19 +7,30 @@ use crate::cli::HierarchyCommand;
 use crate::error::CliError;
 use crate::output::Printer;
 
-pub async fn run(client: &Client, cmd: HierarchyCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn run(
+    client: &Client,
+    cmd: HierarchyCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     let h = client.hierarchy();
     match cmd {
         HierarchyCommand::List => {
             for d in h.list().send().await? {
-                out.row(vec![("id", json!(d.id)), ("division", json!(d.name)), ("parent", json!(d.parent))])?;
+                out.row(vec![
+                    ("id", json!(d.id)),
+                    ("division", json!(d.name)),
+                    ("parent", json!(d.parent)),
+                ])?;
             }
         }
         HierarchyCommand::Tree => {
             let tree = h.tree().send().await?;
             for (depth, node) in tree.walk() {
                 out.row(vec![
-                    ("division", json!(format!("{}{}", "  ".repeat(depth), node.name))),
+                    (
+                        "division",
+                        json!(format!("{}{}", "  ".repeat(depth), node.name)),
+                    ),
                     ("id", json!(node.id)),
                     ("depth", json!(depth)),
                 ])?;
@@ -38,11 +49,18 @@ pub async fn run(client: &Client, cmd: HierarchyCommand, out: &mut Printer) -> R
                 add = add.parent(p);
             }
             let id = add.send().await?;
-            out.row(vec![("id", json!(id)), ("division", json!(name)), ("result", json!("added"))])?;
+            out.row(vec![
+                ("id", json!(id)),
+                ("division", json!(name)),
+                ("result", json!("added")),
+            ])?;
         }
         HierarchyCommand::Rename { name, new_name } => {
             h.rename(name, new_name.clone()).send().await?;
-            out.row(vec![("division", json!(new_name)), ("result", json!("renamed"))])?;
+            out.row(vec![
+                ("division", json!(new_name)),
+                ("result", json!("renamed")),
+            ])?;
         }
         HierarchyCommand::Move { name, parent } => {
             h.move_to(name.clone(), parent).send().await?;
@@ -50,7 +68,10 @@ pub async fn run(client: &Client, cmd: HierarchyCommand, out: &mut Printer) -> R
         }
         HierarchyCommand::Delete { name, replacement } => {
             h.delete(name.clone(), replacement).send().await?;
-            out.row(vec![("division", json!(name)), ("result", json!("deleted"))])?;
+            out.row(vec![
+                ("division", json!(name)),
+                ("result", json!("deleted")),
+            ])?;
         }
     }
     Ok(())

@@ -9,7 +9,11 @@ use crate::cli::{BouncesCommand, UnsubscribesCommand};
 use crate::error::CliError;
 use crate::output::Printer;
 
-pub async fn unsubscribes(client: &Client, cmd: UnsubscribesCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn unsubscribes(
+    client: &Client,
+    cmd: UnsubscribesCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     match cmd {
         UnsubscribesCommand::Add { email } => {
             client.unsubscribes().add(email.clone()).await?;
@@ -33,7 +37,11 @@ pub async fn unsubscribes(client: &Client, cmd: UnsubscribesCommand, out: &mut P
     Ok(())
 }
 
-pub async fn bounces(client: &Client, cmd: BouncesCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn bounces(
+    client: &Client,
+    cmd: BouncesCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     let BouncesCommand::List { range, page_size } = cmd;
     let mut list = client.bounces().list().limit(page_size);
     if let Some(from) = range.from {
@@ -49,7 +57,12 @@ pub async fn bounces(client: &Client, cmd: BouncesCommand, out: &mut Printer) ->
             BounceKind::Hard => "hard",
             BounceKind::Soft => "soft",
         });
-        out.row(vec![("email", json!(b.email)), ("type", json!(kind)), ("reason", json!(b.reason)), ("date", json!(b.date))])?;
+        out.row(vec![
+            ("email", json!(b.email)),
+            ("type", json!(kind)),
+            ("reason", json!(b.reason)),
+            ("date", json!(b.date)),
+        ])?;
     }
     Ok(())
 }

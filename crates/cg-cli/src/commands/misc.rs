@@ -11,14 +11,27 @@ use crate::output::Printer;
 
 /// `NAME=VALUE` -> (NAME, VALUE).
 pub fn pair<'a>(option: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
-    text.split_once('=').ok_or_else(|| CliError::Usage(format!("{option} {text:?}: expected NAME=VALUE")))
+    text.split_once('=')
+        .ok_or_else(|| CliError::Usage(format!("{option} {text:?}: expected NAME=VALUE")))
 }
 
-pub async fn workflow(client: &Client, cmd: WorkflowCommand, out: &mut Printer) -> Result<(), CliError> {
-    let WorkflowCommand::Update { number, status, comment, assigned_to } = cmd;
+pub async fn workflow(
+    client: &Client,
+    cmd: WorkflowCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
+    let WorkflowCommand::Update {
+        number,
+        status,
+        comment,
+        assigned_to,
+    } = cmd;
     let mut update = client.workflow().update(number);
     if let Some(s) = status {
-        update = update.status(s.parse::<WorkflowStatus>()?);
+        update = update.status(
+            s.parse::<WorkflowStatus>()
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        );
     }
     if let Some(c) = comment {
         update = update.comment(c);
@@ -27,16 +40,31 @@ pub async fn workflow(client: &Client, cmd: WorkflowCommand, out: &mut Printer) 
         update = update.assigned_to(a);
     }
     let id = update.send().await?;
-    out.row(vec![("number_customergauge", json!(id)), ("result", json!("updated"))])?;
+    out.row(vec![
+        ("number_customergauge", json!(id)),
+        ("result", json!("updated")),
+    ])?;
     Ok(())
 }
 
-pub async fn reasons(client: &Client, cmd: ReasonsCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn reasons(
+    client: &Client,
+    cmd: ReasonsCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     let ReasonsCommand::List { show_for } = cmd;
     let mut list = client.reasons().list();
     if let Some(s) = show_for {
-        let normalized = if s.eq_ignore_ascii_case("detractor-neutral") { "detractor&neutral".to_string() } else { s };
-        list = list.show_for(normalized.parse::<ShowFor>()?);
+        let normalized = if s.eq_ignore_ascii_case("detractor-neutral") {
+            "detractor&neutral".to_string()
+        } else {
+            s
+        };
+        list = list.show_for(
+            normalized
+                .parse::<ShowFor>()
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        );
     }
     for r in list.send().await? {
         let good_bad = r.good_bad.map(|g| match g {
@@ -54,7 +82,11 @@ pub async fn reasons(client: &Client, cmd: ReasonsCommand, out: &mut Printer) ->
     Ok(())
 }
 
-pub async fn report(client: &Client, cmd: ReportCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn report(
+    client: &Client,
+    cmd: ReportCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     let ReportCommand::Nps { range, filters } = cmd;
     let mut nps = client.report().nps();
     if let Some(f) = range.from {

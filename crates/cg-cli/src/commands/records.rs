@@ -44,24 +44,59 @@ impl Iterator for CsvRecords {
                 Ok(row) => row,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    push(&self.broken, BrokenRow { line, reason: format!("unreadable CSV row: {e}"), fields: Vec::new() });
+                    push(
+                        &self.broken,
+                        BrokenRow {
+                            line,
+                            reason: format!("unreadable CSV row: {e}"),
+                            fields: Vec::new(),
+                        },
+                    );
                     continue;
                 }
             };
             let line = row.position().map_or(0, |p| p.line());
-            let fields: Vec<String> = row.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+            let fields: Vec<String> = row
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
             if fields.len() != self.header.len() {
-                let reason = format!("{} fields where the header has {}", fields.len(), self.header.len());
-                push(&self.broken, BrokenRow { line, reason, fields });
+                let reason = format!(
+                    "{} fields where the header has {}",
+                    fields.len(),
+                    self.header.len()
+                );
+                push(
+                    &self.broken,
+                    BrokenRow {
+                        line,
+                        reason,
+                        fields,
+                    },
+                );
                 continue;
             }
             if row.iter().any(|f| std::str::from_utf8(f).is_err()) {
-                push(&self.broken, BrokenRow { line, reason: "not valid UTF-8".into(), fields });
+                push(
+                    &self.broken,
+                    BrokenRow {
+                        line,
+                        reason: "not valid UTF-8".into(),
+                        fields,
+                    },
+                );
                 continue;
             }
             push(&self.lines, line);
             // Empty cells are left out: the mapping then treats the field as not given.
-            return Some(self.header.iter().cloned().zip(fields).filter(|(_, v)| !v.is_empty()).collect());
+            return Some(
+                self.header
+                    .iter()
+                    .cloned()
+                    .zip(fields)
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
+            );
         }
     }
 }
@@ -73,17 +108,28 @@ fn push<T>(to: &Mutex<Vec<T>>, item: T) {
 }
 
 fn open_csv(path: &Path) -> Result<(Vec<String>, csv::Reader<std::fs::File>), CliError> {
-    let io = |source| CliError::Io { path: path.display().to_string(), source };
+    let io = |source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let header = reader
         .headers()
-        .map_err(|e| CliError::Usage(format!("{}: the header row cannot be read: {e}", path.display())))?
+        .map_err(|e| {
+            CliError::Usage(format!(
+                "{}: the header row cannot be read: {e}",
+                path.display()
+            ))
+        })?
         .iter()
         .map(|h| h.trim().to_string())
         .collect::<Vec<_>>();
     if header.iter().all(String::is_empty) {
-        return Err(CliError::Usage(format!("{}: the header row is empty; it must hold the mapping's field names", path.display())));
+        return Err(CliError::Usage(format!(
+            "{}: the header row is empty; it must hold the mapping's field names",
+            path.display()
+        )));
     }
     Ok((header, reader))
 }
@@ -96,14 +142,22 @@ fn count_rows(path: &Path) -> Option<u64> {
 
 /// `FILE.csv` -> `FILE.rejected.csv` beside it.
 pub fn rejected_path(input: &Path) -> PathBuf {
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "records".into());
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "records".into());
     input.with_file_name(format!("{stem}.rejected.csv"))
 }
 
 fn reason(result: &BulkResult) -> String {
     match result {
-        BulkResult::Rejected { message, errors, .. } if !errors.is_empty() => {
-            let fields: Vec<String> = errors.iter().map(|(f, m)| format!("{f}: {}", m.join(" "))).collect();
+        BulkResult::Rejected {
+            message, errors, ..
+        } if !errors.is_empty() => {
+            let fields: Vec<String> = errors
+                .iter()
+                .map(|(f, m)| format!("{f}: {}", m.join(" ")))
+                .collect();
             format!("{message} [{}]", fields.join("; "))
         }
         other => other.to_string(),
@@ -129,22 +183,37 @@ impl ImportReport {
 }
 
 /// Imports the CSV; rows that did not get in are written to `FILE.rejected.csv`.
-pub async fn import(conn: &Connection, args: &ImportArgs, progress: bool) -> Result<ImportReport, CliError> {
+pub async fn import(
+    conn: &Connection,
+    args: &ImportArgs,
+    progress: bool,
+) -> Result<ImportReport, CliError> {
     let configuration = match (&args.configuration, conn.demo_configuration()) {
         (Some(c), _) => c.clone(),
         (None, Some(demo)) => demo,
-        (None, None) => return Err(CliError::Usage("--configuration is required (the Inbound Mapping's reference)".into())),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "--configuration is required (the Inbound Mapping's reference)".into(),
+            ));
+        }
     };
     let (header, reader) = open_csv(&args.file)?;
     let lines = Arc::new(Mutex::new(Vec::new()));
     let broken = Arc::new(Mutex::new(Vec::new()));
-    let records = CsvRecords { header: header.clone(), rows: reader.into_byte_records(), lines: lines.clone(), broken: broken.clone() };
+    let records = CsvRecords {
+        header: header.clone(),
+        rows: reader.into_byte_records(),
+        lines: lines.clone(),
+        broken: broken.clone(),
+    };
 
     let bar = if progress {
         let bar = ProgressBar::new(count_rows(&args.file).unwrap_or(0));
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} records  {per_sec}  ETA {eta}  {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} {bar:30} {pos}/{len} records  {per_sec}  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
         Some(bar)
@@ -158,31 +227,52 @@ pub async fn import(conn: &Connection, args: &ImportArgs, progress: bool) -> Res
         for (index, record) in records.enumerate() {
             let result = match record.validate() {
                 Ok(()) => BulkResult::Imported,
-                Err(e) => BulkResult::Rejected { sent: false, message: e.to_string(), errors: BTreeMap::new() },
+                Err(e) => BulkResult::Rejected {
+                    sent: false,
+                    message: e.to_string(),
+                    errors: BTreeMap::new(),
+                },
             };
             tally(&mut report, &result);
             if !result.is_imported() {
-                not_imported.push(BulkOutcome { index, record, result, attempts: 0 });
+                not_imported.push(BulkOutcome {
+                    index,
+                    record,
+                    result,
+                    attempts: 0,
+                });
             }
             if let Some(bar) = &bar {
                 bar.inc(1);
             }
         }
     } else {
-        let import = conn.client.records().import_stream(configuration, futures::stream::iter(records)).concurrency(args.concurrency.max(1));
+        let import = conn
+            .client
+            .records()
+            .import_stream(configuration, futures::stream::iter(records))
+            .concurrency(args.concurrency.max(1));
         let mut outcomes = Box::pin(import.stream());
         while let Some(outcome) = outcomes.next().await {
             tally(&mut report, &outcome.result);
             if let Some(bar) = &bar {
                 bar.inc(1);
-                bar.set_message(format!("{} imported, {} not", report.imported + report.confirmed_by_duplicate, report.not_imported()));
+                bar.set_message(format!(
+                    "{} imported, {} not",
+                    report.imported + report.confirmed_by_duplicate,
+                    report.not_imported()
+                ));
             }
             if !outcome.result.is_imported() {
                 not_imported.push(outcome);
             }
         }
     }
-    let broken = std::mem::take(&mut *broken.lock().map_err(|_| CliError::Usage("internal: a lock was poisoned".into()))?);
+    let broken = std::mem::take(
+        &mut *broken
+            .lock()
+            .map_err(|_| CliError::Usage("internal: a lock was poisoned".into()))?,
+    );
     report.broken = broken.len() as u64;
     if let Some(bar) = &bar {
         bar.inc(report.broken);
@@ -210,18 +300,37 @@ fn tally(report: &mut ImportReport, result: &BulkResult) {
 }
 
 /// `line,reason,<header...>`, in input order, so the rows can be fixed and re-run.
-fn write_rejected(path: &Path, header: &[String], lines: &[u64], outcomes: Vec<BulkOutcome>, broken: Vec<BrokenRow>) -> Result<(), CliError> {
-    let io = |e: csv::Error| CliError::Io { path: path.display().to_string(), source: std::io::Error::other(e) };
+fn write_rejected(
+    path: &Path,
+    header: &[String],
+    lines: &[u64],
+    outcomes: Vec<BulkOutcome>,
+    broken: Vec<BrokenRow>,
+) -> Result<(), CliError> {
+    let io = |e: csv::Error| CliError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e),
+    };
     let mut rows: Vec<(u64, String, Vec<String>)> = outcomes
         .into_iter()
         .map(|o| {
-            let fields = header.iter().map(|h| o.record.get(h).unwrap_or("").to_string()).collect();
-            (lines.get(o.index).copied().unwrap_or(0), reason(&o.result), fields)
+            let fields = header
+                .iter()
+                .map(|h| o.record.get(h).unwrap_or("").to_string())
+                .collect();
+            (
+                lines.get(o.index).copied().unwrap_or(0),
+                reason(&o.result),
+                fields,
+            )
         })
         .chain(broken.into_iter().map(|b| (b.line, b.reason, b.fields)))
         .collect();
     rows.sort_by_key(|(line, _, _)| *line);
-    let mut w = csv::WriterBuilder::new().flexible(true).from_path(path).map_err(io)?;
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(io)?;
     let mut head = vec!["line".to_string(), "reason".to_string()];
     head.extend(header.iter().cloned());
     w.write_record(&head).map_err(io)?;
@@ -230,40 +339,68 @@ fn write_rejected(path: &Path, header: &[String], lines: &[u64], outcomes: Vec<B
         row.extend(fields);
         w.write_record(&row).map_err(io)?;
     }
-    w.flush().map_err(|e| CliError::Io { path: path.display().to_string(), source: e })
+    w.flush().map_err(|e| CliError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })
 }
 
 /// Prints the summary; a partial failure is its own error (exit code 3).
 pub fn summarize(report: &ImportReport, out: &mut Printer) -> Result<(), CliError> {
     out.row(vec![
-        ("imported", json!(report.imported + report.confirmed_by_duplicate)),
+        (
+            "imported",
+            json!(report.imported + report.confirmed_by_duplicate),
+        ),
         ("duplicates", json!(report.duplicates)),
         ("rejected", json!(report.rejected + report.broken)),
         ("failed", json!(report.failed)),
-        ("rejected_file", json!(report.rejected_file.as_ref().map(|p| p.display().to_string()))),
+        (
+            "rejected_file",
+            json!(
+                report
+                    .rejected_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+            ),
+        ),
     ])?;
     out.finish()?;
     let missing = report.not_imported();
     if missing == 0 {
         return Ok(());
     }
-    let file = report.rejected_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-    Err(CliError::Partial(format!("{missing} record(s) not imported; see {file}")))
+    let file = report
+        .rejected_file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Err(CliError::Partial(format!(
+        "{missing} record(s) not imported; see {file}"
+    )))
 }
 
-pub async fn run(conn: &Connection, cmd: RecordsCommand, out: &mut Printer) -> Result<(), CliError> {
+pub async fn run(
+    conn: &Connection,
+    cmd: RecordsCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     match cmd {
         RecordsCommand::Import(args) => {
             let progress = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
             let report = import(conn, &args, progress).await?;
             summarize(&report, out)
         }
-        RecordsCommand::Put { configuration, fields, form } => {
+        RecordsCommand::Put {
+            configuration,
+            fields,
+            form,
+        } => {
             let mut put = conn.client.records().put(configuration);
             for field in &fields {
-                let (name, value) = field
-                    .split_once('=')
-                    .ok_or_else(|| CliError::Usage(format!("--field {field:?}: expected NAME=VALUE")))?;
+                let (name, value) = field.split_once('=').ok_or_else(|| {
+                    CliError::Usage(format!("--field {field:?}: expected NAME=VALUE"))
+                })?;
                 put = put.field(name, value);
             }
             if form {
@@ -272,21 +409,36 @@ pub async fn run(conn: &Connection, cmd: RecordsCommand, out: &mut Printer) -> R
             let outcome = put.send().await?;
             let (result, cg_id) = match outcome {
                 RecordOutcome::Imported => ("imported", None),
-                RecordOutcome::ImportedConfirmedByDuplicate { cg_id } => ("imported (confirmed by duplicate)", Some(cg_id)),
+                RecordOutcome::ImportedConfirmedByDuplicate { cg_id } => {
+                    ("imported (confirmed by duplicate)", Some(cg_id))
+                }
                 RecordOutcome::Duplicate { cg_id } => ("duplicate", Some(cg_id)),
                 _ => ("imported", None),
             };
             out.row(vec![("result", json!(result)), ("cg_id", json!(cg_id))])?;
             if matches!(outcome, RecordOutcome::Duplicate { .. }) {
-                return Err(CliError::Partial(format!("not imported: the contact already got a survey (CG-ID {})", cg_id.unwrap_or(0))));
+                return Err(CliError::Partial(format!(
+                    "not imported: the contact already got a survey (CG-ID {})",
+                    cg_id.unwrap_or(0)
+                )));
             }
             Ok(())
         }
     }
 }
 
-pub async fn accounts(client: &Client, cmd: AccountsCommand, out: &mut Printer) -> Result<(), CliError> {
-    let AccountsCommand::Put { reference, number, manager, parent, account_region } = cmd;
+pub async fn accounts(
+    client: &Client,
+    cmd: AccountsCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
+    let AccountsCommand::Put {
+        reference,
+        number,
+        manager,
+        parent,
+        account_region,
+    } = cmd;
     let mut put = client.accounts().put(reference.clone());
     if let Some(v) = number {
         put = put.number(v);
@@ -304,7 +456,10 @@ pub async fn accounts(client: &Client, cmd: AccountsCommand, out: &mut Printer) 
         AccountOutcome::Created => "created",
         AccountOutcome::Updated => "updated",
     };
-    out.row(vec![("reference", json!(reference)), ("result", json!(outcome))])?;
+    out.row(vec![
+        ("reference", json!(reference)),
+        ("result", json!(outcome)),
+    ])?;
     Ok(())
 }
 
@@ -314,7 +469,11 @@ pub fn summarize_quiet(report: &ImportReport) -> Result<(), CliError> {
         0 => Ok(()),
         n => Err(CliError::Partial(format!(
             "{n} record(s) not imported; see {}",
-            report.rejected_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+            report
+                .rejected_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
         ))),
     }
 }

@@ -27,7 +27,11 @@ fn to_json(r: SurveyResponse) -> Value {
     m.insert("date_order".into(), json!(r.date_order));
     m.insert("date_sent".into(), json!(r.date_sent));
     m.insert("date_survey_response".into(), json!(r.date_survey_response));
-    let properties: Map<String, Value> = r.properties.into_iter().map(|p| (p.field, json!(p.reference))).collect();
+    let properties: Map<String, Value> = r
+        .properties
+        .into_iter()
+        .map(|p| (p.field, json!(p.reference)))
+        .collect();
     m.insert("properties".into(), Value::Object(properties));
     m.insert("drivers".into(), json!(r.drivers));
     m.insert("tags".into(), json!(r.tags));
@@ -36,8 +40,16 @@ fn to_json(r: SurveyResponse) -> Value {
 }
 
 pub async fn run(client: &Client, cmd: ResponsesCommand) -> Result<(), CliError> {
-    let ResponsesCommand::Export { since, until, non_responses } = cmd;
-    let mut export = if non_responses { client.responses().export_non_responses() } else { client.responses().export() };
+    let ResponsesCommand::Export {
+        since,
+        until,
+        non_responses,
+    } = cmd;
+    let mut export = if non_responses {
+        client.responses().export_non_responses()
+    } else {
+        client.responses().export()
+    };
     export = export.with(&[With::Properties, With::Drivers, With::Tags, With::Questions]);
     if let Some(d) = since {
         export = export.since(d);

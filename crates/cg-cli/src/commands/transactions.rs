@@ -22,8 +22,16 @@ fn row(t: &Transaction) -> Row {
     ]
 }
 
-pub async fn run(client: &Client, cmd: TransactionsCommand, out: &mut Printer) -> Result<(), CliError> {
-    let TransactionsCommand::List { days, range, filters } = cmd;
+pub async fn run(
+    client: &Client,
+    cmd: TransactionsCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
+    let TransactionsCommand::List {
+        days,
+        range,
+        filters,
+    } = cmd;
     let mut list = client.transactions().list();
     if let Some(d) = days {
         list = list.days(d);

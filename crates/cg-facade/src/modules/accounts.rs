@@ -138,9 +138,13 @@ impl PutAccount {
     pub async fn send(self) -> Result<AccountOutcome> {
         let body = self.body()?;
         let raw = raw_client!(self.client, cg_raw_imports, HostFamily::Imports);
-        let answer = call_recorded(self.client.ctx(), "putAccount", raw.put_account().body(body).send())
-            .await
-            .map_err(|(e, _)| e)?;
+        let answer = call_recorded(
+            self.client.ctx(),
+            "putAccount",
+            raw.put_account().body(body).send(),
+        )
+        .await
+        .map_err(|(e, _)| e)?;
         match answer.record.last_status {
             Some(201) => Ok(AccountOutcome::Created),
             Some(200) => Ok(AccountOutcome::Updated),

@@ -79,11 +79,7 @@ impl UploadRecord {
 }
 
 /// A number the service sent, as a string or a number, read as `u64`.
-fn number(
-    operation: &'static str,
-    what: &str,
-    value: impl std::fmt::Display,
-) -> Result<u64> {
+fn number(operation: &'static str, what: &str, value: impl std::fmt::Display) -> Result<u64> {
     let text = value.to_string();
     text.trim().parse().map_err(|_| Error::Decode {
         operation,
@@ -767,7 +763,12 @@ pub(crate) async fn upload_multipart(
         .post(url)
         .header(reqwest::header::ACCEPT, "application/json")
         .multipart(form);
-    let answer: DataEnvelope = call(ctx, operation, send_request(&raw, cg_raw_files::operation(operation), request)).await?;
+    let answer: DataEnvelope = call(
+        ctx,
+        operation,
+        send_request(&raw, cg_raw_files::operation(operation), request),
+    )
+    .await?;
     Ok(answer.data)
 }
 
@@ -777,7 +778,6 @@ pub(crate) struct DataEnvelope {
     #[serde(rename = "Data", default)]
     pub data: Option<serde_json::Value>,
 }
-
 
 #[cfg(test)]
 mod tests {

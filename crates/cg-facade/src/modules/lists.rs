@@ -51,7 +51,10 @@ pub struct Bounce {
 
 impl From<types::Unsubscribe> for Unsubscribe {
     fn from(u: types::Unsubscribe) -> Self {
-        Unsubscribe { email: u.email, date: u.date }
+        Unsubscribe {
+            email: u.email,
+            date: u.date,
+        }
     }
 }
 
@@ -71,7 +74,10 @@ impl From<types::Bounce> for Bounce {
 
 /// Codes with which listings say "nothing (more) here".
 pub(crate) fn is_end_of_listing(e: &Error) -> bool {
-    matches!(e.code(), Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound))
+    matches!(
+        e.code(),
+        Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound)
+    )
 }
 
 /// An empty page where the service answers "no records".
@@ -85,12 +91,16 @@ pub(crate) fn empty_when_none<T>(result: Result<Vec<T>>) -> Result<Vec<T>> {
 impl Client {
     /// The unsubscribe list.
     pub fn unsubscribes(&self) -> Unsubscribes {
-        Unsubscribes { client: self.clone() }
+        Unsubscribes {
+            client: self.clone(),
+        }
     }
 
     /// The bounce list.
     pub fn bounces(&self) -> Bounces {
-        Bounces { client: self.clone() }
+        Bounces {
+            client: self.clone(),
+        }
     }
 }
 
@@ -103,7 +113,12 @@ pub struct Unsubscribes {
 impl Unsubscribes {
     /// Lists unsubscribed addresses, 100 per page.
     pub fn list(&self) -> ListUnsubscribes {
-        ListUnsubscribes { client: self.client.clone(), from: None, to: None, start: 0 }
+        ListUnsubscribes {
+            client: self.client.clone(),
+            from: None,
+            to: None,
+            start: 0,
+        }
     }
 
     /// Adds an address; the service refuses one already listed (400403).
@@ -113,7 +128,15 @@ impl Unsubscribes {
         let raw = raw_client!(self.client, cg_raw_lists, HostFamily::Api);
         let ctx = self.client.ctx();
         let body = types::AddUnsubscribeRequest { email };
-        call(ctx, "addUnsubscribe", raw.add_unsubscribe().format(ctx.format.as_str()).body(body).send()).await?;
+        call(
+            ctx,
+            "addUnsubscribe",
+            raw.add_unsubscribe()
+                .format(ctx.format.as_str())
+                .body(body)
+                .send(),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -158,12 +181,22 @@ impl ListUnsubscribes {
                 };
                 let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
                 let ctx = this.client.ctx();
-                let mut request = raw.list_unsubscribes().format(ctx.format.as_str()).start(start as i64);
+                let mut request = raw
+                    .list_unsubscribes()
+                    .format(ctx.format.as_str())
+                    .start(start as i64);
                 if let (Some(from), Some(to)) = (this.from, this.to) {
                     request = request.date_range_from(from).date_range_to(to);
                 }
-                let items = empty_when_none(call(ctx, "listUnsubscribes", request.send()).await.map(|r| r.data))?;
-                Ok(Page { items: items.into_iter().map(Unsubscribe::from).collect(), next: None })
+                let items = empty_when_none(
+                    call(ctx, "listUnsubscribes", request.send())
+                        .await
+                        .map(|r| r.data),
+                )?;
+                Ok(Page {
+                    items: items.into_iter().map(Unsubscribe::from).collect(),
+                    next: None,
+                })
             })
         }))
     }
@@ -179,7 +212,9 @@ impl ListUnsubscribes {
         let prefetch = self.client.inner.prefetch;
         let start = self.start;
         match self.fetch() {
-            Ok(fetch) => futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch)),
+            Ok(fetch) => {
+                futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch))
+            }
             Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
         }
     }
@@ -194,7 +229,13 @@ pub struct Bounces {
 impl Bounces {
     /// Lists bounced addresses, up to 1000 per page.
     pub fn list(&self) -> ListBounces {
-        ListBounces { client: self.client.clone(), from: None, to: None, start: 0, limit: MAX_BOUNCE_LIMIT }
+        ListBounces {
+            client: self.client.clone(),
+            from: None,
+            to: None,
+            start: 0,
+            limit: MAX_BOUNCE_LIMIT,
+        }
     }
 }
 
@@ -246,12 +287,23 @@ impl ListBounces {
                 };
                 let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
                 let ctx = this.client.ctx();
-                let mut request = raw.list_bounces().format(ctx.format.as_str()).start(start as i64).limit(u64::from(this.limit));
+                let mut request = raw
+                    .list_bounces()
+                    .format(ctx.format.as_str())
+                    .start(start as i64)
+                    .limit(u64::from(this.limit));
                 if let (Some(from), Some(to)) = (this.from, this.to) {
                     request = request.date_range_from(from).date_range_to(to);
                 }
-                let items = empty_when_none(call(ctx, "listBounces", request.send()).await.map(|r| r.data))?;
-                Ok(Page { items: items.into_iter().map(Bounce::from).collect(), next: None })
+                let items = empty_when_none(
+                    call(ctx, "listBounces", request.send())
+                        .await
+                        .map(|r| r.data),
+                )?;
+                Ok(Page {
+                    items: items.into_iter().map(Bounce::from).collect(),
+                    next: None,
+                })
             })
         }))
     }
@@ -267,7 +319,9 @@ impl ListBounces {
         let prefetch = self.client.inner.prefetch;
         let start = self.start;
         match self.fetch() {
-            Ok(fetch) => futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch)),
+            Ok(fetch) => {
+                futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch))
+            }
             Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
         }
     }

@@ -185,9 +185,12 @@ impl GetNpsReport {
             .get(url)
             .header("api-version", HeaderValue::from_static("4.1"))
             .query(&query);
-        let answer: types::NpsReportResponse =
-            call(ctx, OPERATION, send_request(&raw, cg_raw_report::operation(OPERATION), request)).await?;
+        let answer: types::NpsReportResponse = call(
+            ctx,
+            OPERATION,
+            send_request(&raw, cg_raw_report::operation(OPERATION), request),
+        )
+        .await?;
         NpsReport::try_from(answer.data)
     }
 }
-

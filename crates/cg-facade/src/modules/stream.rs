@@ -106,7 +106,12 @@ impl Streaming {
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body);
-        let answer: Envelope = call(ctx, operation, send_request(&raw, cg_raw_stream::operation(operation), request)).await?;
+        let answer: Envelope = call(
+            ctx,
+            operation,
+            send_request(&raw, cg_raw_stream::operation(operation), request),
+        )
+        .await?;
         Ok(receipt(records.len(), answer.data))
     }
 }
@@ -243,7 +248,6 @@ pub(crate) fn records_xml(records: &[StreamRecord]) -> Result<Vec<u8>> {
     }
     Ok(body)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -582,8 +582,16 @@ impl ListTransactions {
                     .get(url)
                     .header(reqwest::header::ACCEPT, "application/json")
                     .query(&this.query(start));
-                let answer =
-                    call(ctx, OP_LIST, send_request::<_, WireList>(&raw, cg_raw_transactions::operation(OP_LIST), request)).await;
+                let answer = call(
+                    ctx,
+                    OP_LIST,
+                    send_request::<_, WireList>(
+                        &raw,
+                        cg_raw_transactions::operation(OP_LIST),
+                        request,
+                    ),
+                )
+                .await;
                 let items = empty_when_none(answer.map(|l| l.data))?;
                 let items = items
                     .into_iter()
@@ -612,7 +620,6 @@ impl ListTransactions {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

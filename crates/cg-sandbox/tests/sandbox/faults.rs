@@ -1,0 +1,232 @@
+use std::time::{Duration, Instant};
+
+use cg_sandbox::{DEMO_OPEN_CONFIGURATION, Family, Fault, FaultConfig, Sandbox};
+use serde_json::json;
+
+use super::common::Ctx;
+
+async fn raw(ctx: &Ctx, path: &str) -> Result<reqwest::Response, reqwest::Error> {
+    ctx.http
+        .get(ctx.v41(path))
+        .header("Authorization", ctx.bearer())
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn scripted_statuses_and_rate_limits() {
+    let ctx = Ctx::new().await;
+    ctx.sb.push_faults([
+        Fault::Status(503),
+        Fault::Status(500),
+        Fault::RateLimit {
+            retry_after_secs: 7,
+        },
+        Fault::Pass,
+    ]);
+    let r = raw(&ctx, "reasons.json").await.unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let r = raw(&ctx, "reasons.json").await.unwrap();
+    assert_eq!(r.status().as_u16(), 500);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["Error"]["Code"], 500);
+    let r = raw(&ctx, "reasons.json").await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "7");
+    assert_eq!(
+        raw(&ctx, "reasons.json").await.unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(
+        raw(&ctx, "reasons.json").await.unwrap().status().as_u16(),
+        200
+    );
+    let faults: Vec<Option<String>> = ctx
+        .sb
+        .requests()
+        .iter()
+        .filter(|r| r.family == Family::Api)
+        .map(|r| r.fault.clone())
+        .collect();
+    assert_eq!(faults[0].as_deref(), Some("status 503"));
+    assert_eq!(faults[3], None);
+}
+
+#[tokio::test]
+async fn auth_is_spared_unless_asked() {
+    let sb = Sandbox::builder()
+        .faults(FaultConfig::default().server_errors(1.0))
+        .start()
+        .await;
+    let (id, secret) = sb.demo_client();
+    let http = reqwest::Client::new();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    assert_eq!(
+        http.post(sb.token_url())
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let r = http
+        .get(format!("{}/v4.1/reasons.json", sb.api_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_server_error());
+    sb.set_faults(
+        FaultConfig::default()
+            .server_errors(1.0)
+            .families([Family::Auth]),
+    );
+    assert!(
+        http.post(sb.token_url())
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_server_error()
+    );
+    sb.set_faults(FaultConfig::none());
+    assert_eq!(
+        http.post(sb.token_url())
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn dropped_connections_and_malformed_bodies() {
+    let ctx = Ctx::new().await;
+    ctx.sb.push_faults([Fault::Drop, Fault::Malformed]);
+    assert!(
+        raw(&ctx, "reasons.json").await.is_err(),
+        "the connection closes without an answer"
+    );
+    let r = raw(&ctx, "reasons.json").await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(serde_json::from_slice::<serde_json::Value>(&r.bytes().await.unwrap()).is_err());
+    assert_eq!(
+        raw(&ctx, "reasons.json").await.unwrap().status().as_u16(),
+        200
+    );
+    let log = ctx.sb.requests();
+    let dropped = log
+        .iter()
+        .find(|r| r.fault.as_deref() == Some("drop"))
+        .unwrap();
+    assert_eq!(dropped.status, 0);
+}
+
+#[tokio::test]
+async fn latency_and_slow_answers() {
+    let ctx = Ctx::new().await;
+    ctx.sb
+        .set_faults(FaultConfig::default().latency(Duration::from_millis(50)));
+    let t = Instant::now();
+    assert_eq!(
+        raw(&ctx, "reasons.json").await.unwrap().status().as_u16(),
+        200
+    );
+    assert!(t.elapsed() >= Duration::from_millis(50));
+    ctx.sb
+        .set_faults(FaultConfig::default().slow(1.0, Duration::from_millis(300)));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let r = client
+        .get(ctx.v41("reasons.json"))
+        .header("Authorization", ctx.bearer())
+        .send()
+        .await;
+    assert!(r.is_err_and(|e| e.is_timeout()));
+}
+
+#[tokio::test]
+async fn same_seed_same_sequence() {
+    let run = || async {
+        let config = FaultConfig::default()
+            .seed(42)
+            .server_errors(0.3)
+            .rate_limits(0.2, 1)
+            .malformed(0.1);
+        let ctx = Ctx::with(Sandbox::builder().faults(config)).await;
+        let mut statuses = Vec::new();
+        for _ in 0..30 {
+            statuses.push(raw(&ctx, "reasons.json").await.unwrap().status().as_u16());
+        }
+        statuses
+    };
+    let a = run().await;
+    assert_eq!(a, run().await);
+    assert!(a.contains(&200) && a.iter().any(|s| *s >= 500) && a.contains(&429));
+}
+
+#[tokio::test]
+async fn records_fault_after_processing() {
+    let ctx = Ctx::new().await;
+    ctx.sb.set_faults(
+        FaultConfig::default()
+            .after_processing(true)
+            .families([Family::Imports])
+            .script([Fault::Status(502)]),
+    );
+    let body =
+        json!({"configuration": DEMO_OPEN_CONFIGURATION, "record": {"Email": "retry@example.com"}});
+    let r = ctx
+        .http
+        .put(ctx.imports("/records/"))
+        .header("Authorization", ctx.bearer())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 502);
+    let state = ctx.sb.state();
+    assert_eq!(
+        state.surveys.len(),
+        1,
+        "the record exists although the caller saw a failure"
+    );
+    assert_eq!(state.surveys[0].email.as_deref(), Some("retry@example.com"));
+
+    ctx.sb.set_faults(
+        FaultConfig::default()
+            .families([Family::Imports])
+            .script([Fault::Drop]),
+    );
+    let r = ctx
+        .http
+        .put(ctx.imports("/records/"))
+        .header("Authorization", ctx.bearer())
+        .json(&body)
+        .send()
+        .await;
+    assert!(r.is_err());
+    assert_eq!(
+        ctx.sb.state().surveys.len(),
+        1,
+        "a fault before processing leaves no record"
+    );
+    assert!(ctx.sb.faults().script.is_empty());
+}
