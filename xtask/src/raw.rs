@@ -188,12 +188,12 @@ unsafe_code = "forbid"
 
 fn lib_rs(stem: &str, file: &str, has_extra: bool) -> String {
     let extra = if has_extra {
-        "\n/// Operations progenitor cannot generate (multipart, XML and form bodies), from xtask's template.\nmod extra;\n"
+        "\n/// Operations progenitor cannot generate (multipart, XML and form bodies), from xtask's template.\n#[rustfmt::skip]\nmod extra;\n"
     } else {
         ""
     };
     format!(
-        "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, missing_docs, rustdoc::all)]\n\n#[allow(unused_imports)]\nmod generated;\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
+        "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, missing_docs, rustdoc::all)]\n\n// Generated files are formatted by prettyplease, not rustfmt.\n#[rustfmt::skip]\n#[allow(unused_imports)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
         header = header(file),
     )
 }

@@ -606,7 +606,9 @@ impl ErrorCode {
             ErrorCode::MethodNotFound => Some("Method does not exist"),
             ErrorCode::RequiredFieldMissing => Some("Required field does not supplied"),
             ErrorCode::TransactionFilterKeyUnknown => Some("Filter key doesn’t exist"),
-            ErrorCode::TransactionDateMethodUnsupported => Some("Date method doesn’t support"),
+            ErrorCode::TransactionDateMethodUnsupported => {
+                Some("Date method doesn’t support")
+            }
             ErrorCode::TransactionRecordNotFound => Some("Record does not exist"),
             ErrorCode::TransactionInsertFailed => Some("Failed to insert record"),
             ErrorCode::TransactionWrongId => Some("Wrong id provided"),
@@ -618,11 +620,17 @@ impl ErrorCode {
                 Some("Date form completed value should be supplied for response upload")
             }
             ErrorCode::TransactionDateCompletedForbidden => {
-                Some("Date form completed value should not be supplied for non response upload")
+                Some(
+                    "Date form completed value should not be supplied for non response upload",
+                )
             }
             ErrorCode::TransactionDaysOverLimit => Some("Days can’t be more than 365"),
-            ErrorCode::TransactionIdEmpty => Some("Field id is required but seems to be empty"),
-            ErrorCode::TransactionWorkflowStatusUnknown => Some("Workflow status does not exist"),
+            ErrorCode::TransactionIdEmpty => {
+                Some("Field id is required but seems to be empty")
+            }
+            ErrorCode::TransactionWorkflowStatusUnknown => {
+                Some("Workflow status does not exist")
+            }
             ErrorCode::FileRequestedNotFound => Some("Could not find requested file."),
             ErrorCode::FileS3LocationEmpty => Some("S3 location can not be empty."),
             ErrorCode::FileFieldConfigurationsUnavailable => {
@@ -639,15 +647,21 @@ impl ErrorCode {
             ErrorCode::FileDuplicationRuleUnavailable => {
                 Some("Could not retrieve Duplication Rule.")
             }
-            ErrorCode::FilePostedTempFileNotFound => Some("Could not find posted temp file."),
-            ErrorCode::FilePostedNameInvalid => Some("File name of posted file is not valid."),
+            ErrorCode::FilePostedTempFileNotFound => {
+                Some("Could not find posted temp file.")
+            }
+            ErrorCode::FilePostedNameInvalid => {
+                Some("File name of posted file is not valid.")
+            }
             ErrorCode::FileRequestedNotFoundAlt => Some("Could not find requested file."),
             ErrorCode::FileRequestedNameInvalid => {
                 Some("File name of requested file is not valid.")
             }
             ErrorCode::FileDataEmpty => Some("File data can not be empty."),
             ErrorCode::FileXmlLoadFailed => Some("Failed loading XML."),
-            ErrorCode::FileDatabaseUnavailable => Some("Could not make connection to database."),
+            ErrorCode::FileDatabaseUnavailable => {
+                Some("Could not make connection to database.")
+            }
             ErrorCode::FileDuplicationRuleFormatAlt => {
                 Some("Duplication Rule is not of an expected format.")
             }
@@ -658,22 +672,30 @@ impl ErrorCode {
             ErrorCode::FileDuplicationRuleParseFailed => {
                 Some("Could not parse duplication rule correctly.")
             }
-            ErrorCode::FileTransactionalUploadMethodUnclear => Some(
-                "Method of uploading unclear; should be POST params s3 or http or upload by POST.",
-            ),
+            ErrorCode::FileTransactionalUploadMethodUnclear => {
+                Some(
+                    "Method of uploading unclear; should be POST params s3 or http or upload by POST.",
+                )
+            }
             ErrorCode::FileTransactionalListFailed => {
                 Some("Failed to retrieve list of Transactional uploads")
             }
             ErrorCode::FileTransactionalIdMissing => Some("ID required, but missing"),
             ErrorCode::FileTransactionalIdEmpty => Some("ID can not be empty"),
-            ErrorCode::FileContactUploadMethodUnclear => Some(
-                "Method of uploading unclear; should be POST params s3 or http or upload by POST.",
-            ),
-            ErrorCode::FileContactListFailed => Some("Failed to retrieve list of Contact uploads"),
+            ErrorCode::FileContactUploadMethodUnclear => {
+                Some(
+                    "Method of uploading unclear; should be POST params s3 or http or upload by POST.",
+                )
+            }
+            ErrorCode::FileContactListFailed => {
+                Some("Failed to retrieve list of Contact uploads")
+            }
             ErrorCode::FileContactIdMissing => Some("ID required, but missing"),
-            ErrorCode::FileHistoricalUploadMethodUnclear => Some(
-                "Method of uploading unclear; should be POST params s3 or http or upload by POST.",
-            ),
+            ErrorCode::FileHistoricalUploadMethodUnclear => {
+                Some(
+                    "Method of uploading unclear; should be POST params s3 or http or upload by POST.",
+                )
+            }
             ErrorCode::FileHistoricalListFailed => {
                 Some("Failed to retrieve list of Historical uploads")
             }
@@ -684,7 +706,9 @@ impl ErrorCode {
             ErrorCode::WorkflowNumberCustomergaugeMissing => {
                 Some("Required field ‘number_customergauge’ not supplied")
             }
-            ErrorCode::ProductsUrlUnreachable => Some("Couldn’t get data from given url"),
+            ErrorCode::ProductsUrlUnreachable => {
+                Some("Couldn’t get data from given url")
+            }
             ErrorCode::ProductsNoData => Some("No data provided"),
             ErrorCode::ProductsFieldUnknown => Some("Field doesn’t exist"),
             ErrorCode::ProductsNoOutputMapping => {
@@ -698,16 +722,24 @@ impl ErrorCode {
             ErrorCode::ListsEmailAlreadyUnsubscribed => {
                 Some("Email address already exist in the unsubscribe list")
             }
-            ErrorCode::ListsNoBounceMapping => Some("No mapping field found for bounce API output"),
+            ErrorCode::ListsNoBounceMapping => {
+                Some("No mapping field found for bounce API output")
+            }
             ErrorCode::CompanySummaryNoOutputMapping => {
                 Some("No mapping field found for company_summary API output")
             }
-            ErrorCode::CompanySummaryDateMethodUnsupported => Some("Date method doesn’t support"),
-            ErrorCode::ReasonsCodeMissing => Some("Required field ‘reason_code’ not supplied"),
+            ErrorCode::CompanySummaryDateMethodUnsupported => {
+                Some("Date method doesn’t support")
+            }
+            ErrorCode::ReasonsCodeMissing => {
+                Some("Required field ‘reason_code’ not supplied")
+            }
             ErrorCode::ReasonsCodeExists => Some("Reason code already exist"),
             ErrorCode::ReasonsCodeNotFound => Some("Reason code does not exist"),
             ErrorCode::ReasonsInsertFailed => {
-                Some("Record not inserted. Something went wrong. Please check your data.")
+                Some(
+                    "Record not inserted. Something went wrong. Please check your data.",
+                )
             }
             ErrorCode::ReasonsUpdateFailed => {
                 Some("Record not updated. Something went wrong. Please check your data.")
@@ -715,15 +747,25 @@ impl ErrorCode {
             ErrorCode::ReasonsLevel2WithoutLevel1 => {
                 Some("Level 2 can’t save without having Level 1")
             }
-            ErrorCode::ReasonsGoodBadMissing => Some("Required field ‘good_bad’ not supplied"),
-            ErrorCode::ReasonsGoodBadInvalid => Some("Wrong data provided on ‘good_bad’ field"),
+            ErrorCode::ReasonsGoodBadMissing => {
+                Some("Required field ‘good_bad’ not supplied")
+            }
+            ErrorCode::ReasonsGoodBadInvalid => {
+                Some("Wrong data provided on ‘good_bad’ field")
+            }
             ErrorCode::StreamNoData => Some("No data provided"),
             ErrorCode::AnonymizeIdMissing => Some("Required field ‘id’ not supplied"),
             ErrorCode::HierarchyParentNotFound => Some("Parent doesn’t exist"),
             ErrorCode::HierarchyDivisionNotFound => Some("Division doesn’t exist"),
-            ErrorCode::HierarchyGlobalNotUpdatable => Some("Global division can not be updated"),
-            ErrorCode::HierarchyGlobalNotDeletable => Some("Global division can not be deleted"),
-            ErrorCode::HierarchyParentNotDeletable => Some("Parent division can not be deleted"),
+            ErrorCode::HierarchyGlobalNotUpdatable => {
+                Some("Global division can not be updated")
+            }
+            ErrorCode::HierarchyGlobalNotDeletable => {
+                Some("Global division can not be deleted")
+            }
+            ErrorCode::HierarchyParentNotDeletable => {
+                Some("Parent division can not be deleted")
+            }
             ErrorCode::Unknown(_) => None,
         }
     }

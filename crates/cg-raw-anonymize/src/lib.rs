@@ -2,8 +2,11 @@
 #![doc = include_str!("../README.md")]
 #![allow(clippy::all, missing_docs, rustdoc::all)]
 
+// Generated files are formatted by prettyplease, not rustfmt.
+#[rustfmt::skip]
 #[allow(unused_imports)]
 mod generated;
+#[rustfmt::skip]
 mod hooks;
 
 pub use generated::*;

@@ -2,11 +2,15 @@
 #![doc = include_str!("../README.md")]
 #![allow(clippy::all, missing_docs, rustdoc::all)]
 
+// Generated files are formatted by prettyplease, not rustfmt.
+#[rustfmt::skip]
 #[allow(unused_imports)]
 mod generated;
+#[rustfmt::skip]
 mod hooks;
 
 /// Operations progenitor cannot generate (multipart, XML and form bodies), from xtask's template.
+#[rustfmt::skip]
 mod extra;
 
 pub use generated::*;
