@@ -10,9 +10,11 @@
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod call;
 mod client;
+mod decode;
 mod error;
 pub mod modules;
 mod paging;

@@ -4,7 +4,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use futures::stream::{self, Stream};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::error::{Error, Result};
 
@@ -137,6 +137,19 @@ pub(crate) fn paginate<T: Send + 'static>(
         let item = state.next_item(&mut at).await?;
         Some((item, (state, at)))
     })
+}
+
+/// The walk [`paginate`] gives, or the error that kept it from starting, as one boxed
+/// stream: `Unpin`, so callers can use `.next()` without pinning it themselves.
+pub(crate) fn walk<T: Send + 'static>(
+    fetch: Result<Fetch<T>>,
+    first: PageCursor,
+    prefetch: bool,
+) -> BoxStream<'static, Result<T>> {
+    match fetch {
+        Ok(fetch) => paginate(fetch, first, prefetch).boxed(),
+        Err(e) => stream::once(async move { Err(e) }).boxed(),
+    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use cg_auth::HostFamily;
-use cg_errors::ErrorCode;
 use cg_raw_anonymize::types;
 
 use crate::call::call;
 use crate::client::raw_client;
+use crate::decode::{self, non_empty};
 use crate::{Client, Error, Result, validate};
 
 /// A record an anonymization with the same e-mail address or telephone would change.
@@ -37,37 +37,12 @@ pub struct AnonymizeResult {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
-/// A count or id the service sent as a number or a numeric string.
-fn parse_u64(
-    operation: &'static str,
-    field: &str,
-    value: Option<types::IntOrString>,
-) -> Result<Option<u64>> {
-    let Some(value) = value else { return Ok(None) };
-    let parsed = match &value {
-        types::IntOrString::Int64(n) => u64::try_from(*n).ok(),
-        types::IntOrString::String(s) if s.trim().is_empty() => return Ok(None),
-        types::IntOrString::String(s) => s.trim().parse().ok(),
-    };
-    parsed.map(Some).ok_or_else(|| Error::Decode {
-        operation,
-        status: Some(200),
-        problem: format!("{field} {value:?} is not a non-negative integer"),
-        body: value.to_string(),
-    })
-}
-
-/// Empty text is absent: JSON sends `""` where XML sends an empty element.
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.is_empty())
-}
-
 impl TryFrom<types::AnonymizeCandidate> for AnonymizeCandidate {
     type Error = Error;
 
     fn try_from(c: types::AnonymizeCandidate) -> Result<Self> {
         Ok(AnonymizeCandidate {
-            number_customergauge: parse_u64(
+            number_customergauge: decode::number(
                 "validateAnonymize",
                 "number_customergauge",
                 c.number_customergauge,
@@ -86,7 +61,7 @@ impl TryFrom<types::AnonymizeResult> for AnonymizeResult {
 
     fn try_from(r: types::AnonymizeResult) -> Result<Self> {
         Ok(AnonymizeResult {
-            anonymized: parse_u64("executeAnonymize", "anonymized", r.anonymized)?,
+            anonymized: decode::number("executeAnonymize", "anonymized", r.anonymized)?,
             extra: r.extra.into_iter().collect(),
         })
     }
@@ -187,19 +162,12 @@ impl ValidateAnonymize {
         if let Some(telephone) = telephone {
             request = request.telephone(telephone);
         }
-        let candidates = match call(ctx, "validateAnonymize", request.send()).await {
-            Ok(answer) => answer.data,
-            // "No records" is an empty dry run, not a failure.
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound)
-                ) =>
-            {
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
+        // "No records" is an empty dry run, not a failure.
+        let candidates = decode::empty_when_none(
+            call(ctx, "validateAnonymize", request.send())
+                .await
+                .map(|a| a.data),
+        )?;
         candidates
             .into_iter()
             .map(AnonymizeCandidate::try_from)

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use futures::Stream;
+use futures::stream::BoxStream;
 use progenitor_client::ClientInfo;
 
 use cg_auth::HostFamily;
-use cg_errors::ErrorCode;
 use cg_raw_files::types;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
-use crate::paging::{Fetch, Page, PageCursor, paginate};
+use crate::decode::{self, empty_when_none};
+use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
 
 /// Largest file the service takes: 2 MB.
@@ -78,17 +78,6 @@ impl UploadRecord {
     }
 }
 
-/// A number the service sent, as a string or a number, read as `u64`.
-fn number(operation: &'static str, what: &str, value: impl std::fmt::Display) -> Result<u64> {
-    let text = value.to_string();
-    text.trim().parse().map_err(|_| Error::Decode {
-        operation,
-        status: None,
-        problem: format!("{what} {text:?} is not a non-negative whole number"),
-        body: String::new(),
-    })
-}
-
 fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<UploadRecord> {
     let id = raw.id.as_ref().ok_or_else(|| Error::Decode {
         operation,
@@ -97,11 +86,10 @@ fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<Up
         body: String::new(),
     })?;
     let count = |what: &str, v: &Option<types::IntOrString>| match v {
-        Some(v) if !v.to_string().trim().is_empty() => number(operation, what, v),
-        _ => Ok(0),
+        v => decode::number(operation, what, v.as_ref()).map(Option::unwrap_or_default),
     };
     Ok(UploadRecord {
-        id: number(operation, "upload id", id)?,
+        id: decode::required(operation, "upload id", Some(id))?,
         status: raw.status.unwrap_or_default(),
         source_filename: raw.source_filename,
         date_upload: raw.date_upload,
@@ -117,14 +105,6 @@ fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<Up
             })
             .collect(),
     })
-}
-
-/// "No upload matched" (400184) is an empty page, not an error.
-fn empty_when_none<T>(result: Result<Vec<T>>) -> Result<Vec<T>> {
-    match result {
-        Err(e) if e.code() == Some(ErrorCode::FileNoDataFound) => Ok(Vec::new()),
-        other => other,
-    }
 }
 
 impl Client {
@@ -273,8 +253,10 @@ impl Files {
             Some(serde_json::Value::Object(map)) => {
                 let id = match map.get("id") {
                     None | Some(serde_json::Value::Null) => None,
-                    Some(serde_json::Value::String(s)) => Some(number(operation, "upload id", s)?),
-                    Some(other) => Some(number(operation, "upload id", other)?),
+                    Some(serde_json::Value::String(s)) => {
+                        Some(decode::required(operation, "upload id", Some(s))?)
+                    }
+                    Some(other) => Some(decode::required(operation, "upload id", Some(other))?),
                 };
                 UploadOutcome::Accepted { id }
             }
@@ -471,15 +453,9 @@ impl ListUploads {
     }
 
     /// Every upload from the configured offset on, page by page.
-    pub fn stream(self) -> impl Stream<Item = Result<UploadRecord>> + Send + 'static {
-        let prefetch = self.client.inner.prefetch;
-        let start = self.start;
-        match self.fetch() {
-            Ok(fetch) => {
-                futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch))
-            }
-            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
-        }
+    pub fn stream(self) -> BoxStream<'static, Result<UploadRecord>> {
+        let first = PageCursor::Offset(self.start);
+        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }
 

@@ -9,6 +9,7 @@ use cg_raw_hierarchy::types;
 
 use crate::call::call;
 use crate::client::raw_client;
+use crate::decode;
 use crate::{Client, Error, Result};
 
 /// Name of the root division, which can be neither updated nor deleted.
@@ -25,33 +26,11 @@ pub struct Division {
     pub parent: Option<String>,
 }
 
-/// An id the service sent as a number or a numeric string.
-fn parse_id(
-    operation: &'static str,
-    field: &str,
-    value: Option<&types::IntOrString>,
-) -> Result<u64> {
-    let parsed = match value {
-        Some(types::IntOrString::Int64(n)) => u64::try_from(*n).ok(),
-        Some(types::IntOrString::String(s)) => s.trim().parse().ok(),
-        None => None,
-    };
-    parsed.ok_or_else(|| Error::Decode {
-        operation,
-        status: Some(200),
-        problem: match value {
-            Some(v) => format!("{field} {v:?} is not a non-negative integer"),
-            None => format!("{field} is missing"),
-        },
-        body: value.map(|v| v.to_string()).unwrap_or_default(),
-    })
-}
-
 impl TryFrom<types::Division> for Division {
     type Error = Error;
 
     fn try_from(d: types::Division) -> Result<Self> {
-        let id = parse_id("listHierarchy", "division id", d.id.as_ref())?;
+        let id = decode::required("listHierarchy", "division id", d.id.as_ref())?;
         let name = d
             .division
             .filter(|n| !n.is_empty())
@@ -229,7 +208,7 @@ impl AddDivision {
                 .send(),
         )
         .await?;
-        parse_id("addDivision", "id", answer.data.id.as_ref())
+        decode::required("addDivision", "id", answer.data.id.as_ref())
     }
 }
 

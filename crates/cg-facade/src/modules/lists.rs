@@ -1,16 +1,16 @@
 //! Unsubscribes and bounces (`spec/lists.yaml`).
 
 use chrono::NaiveDate;
-use futures::Stream;
+use futures::stream::BoxStream;
 use std::sync::Arc;
 
 use cg_auth::HostFamily;
-use cg_errors::ErrorCode;
 use cg_raw_lists::types;
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::paging::{Fetch, Page, PageCursor, paginate};
+use crate::decode::empty_when_none;
+use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
 
 /// Items per unsubscribe page: fixed by the service.
@@ -69,22 +69,6 @@ impl From<types::Bounce> for Bounce {
             reason: b.reason,
             date: b.date,
         }
-    }
-}
-
-/// Codes with which listings say "nothing (more) here".
-pub(crate) fn is_end_of_listing(e: &Error) -> bool {
-    matches!(
-        e.code(),
-        Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound)
-    )
-}
-
-/// An empty page where the service answers "no records".
-pub(crate) fn empty_when_none<T>(result: Result<Vec<T>>) -> Result<Vec<T>> {
-    match result {
-        Err(e) if is_end_of_listing(&e) => Ok(Vec::new()),
-        other => other,
     }
 }
 
@@ -208,15 +192,9 @@ impl ListUnsubscribes {
     }
 
     /// Every item from the configured offset on, page by page.
-    pub fn stream(self) -> impl Stream<Item = Result<Unsubscribe>> + Send + 'static {
-        let prefetch = self.client.inner.prefetch;
-        let start = self.start;
-        match self.fetch() {
-            Ok(fetch) => {
-                futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch))
-            }
-            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
-        }
+    pub fn stream(self) -> BoxStream<'static, Result<Unsubscribe>> {
+        let first = PageCursor::Offset(self.start);
+        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }
 
@@ -315,14 +293,8 @@ impl ListBounces {
     }
 
     /// Every item from the configured offset on, page by page.
-    pub fn stream(self) -> impl Stream<Item = Result<Bounce>> + Send + 'static {
-        let prefetch = self.client.inner.prefetch;
-        let start = self.start;
-        match self.fetch() {
-            Ok(fetch) => {
-                futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch))
-            }
-            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
-        }
+    pub fn stream(self) -> BoxStream<'static, Result<Bounce>> {
+        let first = PageCursor::Offset(self.start);
+        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }

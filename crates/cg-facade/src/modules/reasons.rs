@@ -3,11 +3,11 @@
 use std::fmt;
 
 use cg_auth::HostFamily;
-use cg_errors::ErrorCode;
 use cg_raw_reasons::types;
 
 use crate::call::call;
 use crate::client::raw_client;
+use crate::decode;
 use crate::{Client, Error, Result};
 
 /// Who is shown a reason code.
@@ -90,33 +90,11 @@ fn decode_error(field: &str, value: &str, what: &str) -> Error {
     }
 }
 
-/// A number the service sent as a number or a numeric string; empty counts as absent.
-fn number<T: TryFrom<i64> + std::str::FromStr>(
-    field: &str,
-    value: Option<types::IntOrString>,
-) -> Result<Option<T>> {
-    let Some(value) = value else { return Ok(None) };
-    let parsed = match &value {
-        types::IntOrString::Int64(n) => T::try_from(*n).ok(),
-        types::IntOrString::String(s) if s.trim().is_empty() => return Ok(None),
-        types::IntOrString::String(s) => s.trim().parse().ok(),
-    };
-    parsed
-        .map(Some)
-        .ok_or_else(|| decode_error(field, &value.to_string(), "a non-negative integer in range"))
-}
-
 impl TryFrom<types::Reason> for Reason {
     type Error = Error;
 
     fn try_from(r: types::Reason) -> Result<Self> {
-        let reason_code =
-            number::<u64>("reason_code", r.reason_code)?.ok_or_else(|| Error::Decode {
-                operation: "listReasons",
-                status: Some(200),
-                problem: "a reason has no reason_code".into(),
-                body: String::new(),
-            })?;
+        let reason_code = decode::required("listReasons", "reason_code", r.reason_code)?;
         let show_for = match r.show_for.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => Some(
@@ -126,15 +104,15 @@ impl TryFrom<types::Reason> for Reason {
         };
         Ok(Reason {
             reason_code,
-            numeration: number("numeration", r.numeration)?,
-            position: number("position", r.position)?,
+            numeration: decode::number("listReasons", "numeration", r.numeration)?,
+            position: decode::number("listReasons", "position", r.position)?,
             show_for,
             good_bad: r.good_bad.map(|g| match g {
                 types::ReasonGoodBad::Pos => GoodBad::Pos,
                 types::ReasonGoodBad::Neg => GoodBad::Neg,
             }),
-            category_main: number("category_main", r.category_main)?,
-            level: number("level", r.level)?,
+            category_main: decode::number("listReasons", "category_main", r.category_main)?,
+            level: decode::number("listReasons", "level", r.level)?,
             label: r.label.unwrap_or_default(),
         })
     }
@@ -191,18 +169,11 @@ impl ListReasons {
                 ShowFor::DetractorAndNeutral => types::ListReasonsShowFor::DetractorNeutral,
             });
         }
-        let reasons = match call(ctx, "listReasons", request.send()).await {
-            Ok(answer) => answer.data,
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some(ErrorCode::ListsRecordNotFound | ErrorCode::FileNoDataFound)
-                ) =>
-            {
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
+        let reasons = decode::empty_when_none(
+            call(ctx, "listReasons", request.send())
+                .await
+                .map(|a| a.data),
+        )?;
         reasons.into_iter().map(Reason::try_from).collect()
     }
 }

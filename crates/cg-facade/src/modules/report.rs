@@ -14,6 +14,7 @@ use reqwest::header::HeaderValue;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
+use crate::decode;
 use crate::{Client, Error, Result, validate};
 
 const OPERATION: &str = "getNpsReport";
@@ -44,21 +45,6 @@ fn decode_error(field: &str, value: String) -> Error {
     }
 }
 
-fn count(field: &str, value: Option<types::IntOrString>) -> Result<Option<u64>> {
-    match value {
-        None => Ok(None),
-        Some(types::IntOrString::Int64(n)) => u64::try_from(n)
-            .map(Some)
-            .map_err(|_| decode_error(field, n.to_string())),
-        Some(types::IntOrString::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(types::IntOrString::String(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| decode_error(field, s)),
-    }
-}
-
 impl TryFrom<types::NpsReport> for NpsReport {
     type Error = Error;
 
@@ -77,10 +63,10 @@ impl TryFrom<types::NpsReport> for NpsReport {
         };
         Ok(NpsReport {
             nps,
-            promoters: count("promoters", r.promoters)?,
-            passives: count("passives", r.passives)?,
-            detractors: count("detractors", r.detractors)?,
-            responses: count("responses", r.responses)?,
+            promoters: decode::number(OPERATION, "promoters", r.promoters)?,
+            passives: decode::number(OPERATION, "passives", r.passives)?,
+            detractors: decode::number(OPERATION, "detractors", r.detractors)?,
+            responses: decode::number(OPERATION, "responses", r.responses)?,
             extra: r.extra.into_iter().collect(),
         })
     }

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use futures::Stream;
+use futures::stream::BoxStream;
 
 use cg_auth::HostFamily;
 use cg_raw_sync::types;
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::paging::{Fetch, Page, PageCursor, paginate};
+use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result};
 
 /// The largest export page.
@@ -381,14 +381,8 @@ impl Export {
     }
 
     /// Every item from the configured cursor (or the start) on, until a page is empty.
-    pub fn stream(self) -> impl Stream<Item = Result<SurveyResponse>> + Send + 'static {
-        let prefetch = self.client.inner.prefetch;
-        let cursor = self.cursor.clone();
-        match self.fetch() {
-            Ok(fetch) => {
-                futures::future::Either::Left(paginate(fetch, PageCursor::Token(cursor), prefetch))
-            }
-            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
-        }
+    pub fn stream(self) -> BoxStream<'static, Result<SurveyResponse>> {
+        let first = PageCursor::Token(self.cursor.clone());
+        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }

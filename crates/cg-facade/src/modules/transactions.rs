@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use futures::Stream;
+use futures::stream::BoxStream;
 use progenitor_client::ClientInfo;
 use serde::Deserialize;
 
 use cg_auth::HostFamily;
-use cg_errors::ErrorCode;
 use cg_raw_transactions::types;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
-use crate::paging::{Fetch, Page, PageCursor, paginate};
+use crate::decode::{self, empty_when_none, non_empty};
+use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
 
 /// The most days `days` may reach back.
@@ -150,21 +150,6 @@ fn decode_problem(operation: &'static str, problem: String) -> Error {
     }
 }
 
-fn number(operation: &'static str, what: &str, value: impl std::fmt::Display) -> Result<u64> {
-    let text = value.to_string();
-    text.trim().parse().map_err(|_| {
-        decode_problem(
-            operation,
-            format!("{what} {text:?} is not a non-negative whole number"),
-        )
-    })
-}
-
-/// Empty strings mean "not set" in the listing.
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
-}
-
 impl TryFrom<WireTransaction> for Transaction {
     type Error = Error;
     fn try_from(w: WireTransaction) -> Result<Self> {
@@ -197,7 +182,7 @@ impl TryFrom<WireTransaction> for Transaction {
             })
             .collect();
         Ok(Transaction {
-            number_customergauge: number(OP_LIST, "number_customergauge", id)?,
+            number_customergauge: decode::required(OP_LIST, "number_customergauge", Some(id))?,
             email: non_empty(w.email),
             first_name: non_empty(w.first_name),
             last_name: non_empty(w.last_name),
@@ -209,21 +194,6 @@ impl TryFrom<WireTransaction> for Transaction {
             comment: non_empty(w.comment),
             fields,
         })
-    }
-}
-
-/// "Nothing matched" (400002, or the file module's 400184) is an empty page.
-fn empty_when_none<T>(result: Result<Vec<T>>) -> Result<Vec<T>> {
-    match result {
-        Err(e)
-            if matches!(
-                e.code(),
-                Some(ErrorCode::TransactionRecordNotFound | ErrorCode::FileNoDataFound)
-            ) =>
-        {
-            Ok(Vec::new())
-        }
-        other => other,
     }
 }
 
@@ -420,7 +390,7 @@ impl Transactions {
             .data
             .and_then(|d| d.id)
             .ok_or_else(|| decode_problem(operation, "the answer carries no Data.id".into()))?;
-        number(operation, "Data.id", id)
+        decode::required(operation, "Data.id", Some(id))
     }
 }
 
@@ -609,15 +579,9 @@ impl ListTransactions {
     }
 
     /// Every record from the configured offset on, page by page.
-    pub fn stream(self) -> impl Stream<Item = Result<Transaction>> + Send + 'static {
-        let prefetch = self.client.inner.prefetch;
-        let start = self.start;
-        match self.fetch() {
-            Ok(fetch) => {
-                futures::future::Either::Left(paginate(fetch, PageCursor::Offset(start), prefetch))
-            }
-            Err(e) => futures::future::Either::Right(futures::stream::once(async move { Err(e) })),
-        }
+    pub fn stream(self) -> BoxStream<'static, Result<Transaction>> {
+        let first = PageCursor::Offset(self.start);
+        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }
 
