@@ -79,17 +79,11 @@ impl UploadRecord {
 }
 
 fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<UploadRecord> {
-    let id = raw.id.as_ref().ok_or_else(|| Error::Decode {
-        operation,
-        status: None,
-        problem: "an upload record has no id".into(),
-        body: String::new(),
-    })?;
-    let count = |what: &str, v: &Option<types::IntOrString>| match v {
-        v => decode::number(operation, what, v.as_ref()).map(Option::unwrap_or_default),
+    let count = |what: &str, v: &Option<types::IntOrString>| {
+        decode::number(operation, what, v.as_ref()).map(Option::unwrap_or_default)
     };
     Ok(UploadRecord {
-        id: decode::required(operation, "upload id", Some(id))?,
+        id: decode::required(operation, "upload id", raw.id.as_ref())?,
         status: raw.status.unwrap_or_default(),
         source_filename: raw.source_filename,
         date_upload: raw.date_upload,
