@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 /// Exit code of a bulk job in which some records failed and the rest went through.
 pub const EXIT_PARTIAL: u8 = 3;
-/// Exit code of a usage or configuration error.
+/// Exit code of a usage or configuration error (input refused before anything was sent).
 pub const EXIT_USAGE: u8 = 2;
 
 /// A failure of the command.
@@ -33,7 +33,8 @@ impl CliError {
     /// The process exit code.
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            CliError::Usage(_) => EXIT_USAGE,
+            // Refused before anything was sent: the user's input is wrong.
+            CliError::Usage(_) | CliError::Api(cg_facade::Error::InvalidInput { .. }) => EXIT_USAGE,
             CliError::Partial(_) => EXIT_PARTIAL,
             CliError::Api(_) | CliError::Io { .. } => 1,
         })

@@ -9,6 +9,7 @@ mod lists;
 mod misc;
 mod records;
 mod responses;
+mod sandbox;
 mod transactions;
 
 use clap::CommandFactory;
@@ -27,31 +28,47 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "cg", &mut std::io::stdout());
         }
+        Command::Sandbox(cmd) => sandbox::run(cmd).await?,
         Command::Demo(args) => {
             let conn = connect(g, true).await?;
             demo::run(&conn, args, &mut out).await?;
         }
-        command => {
-            // Every other command talks to the service (or the sandbox, kept alive here).
-            let conn = connect(g, false).await?;
-            let client = &conn.client;
-            match command {
-                Command::Records(cmd) => records::run(&conn, cmd, &mut out).await?,
-                Command::Accounts(cmd) => records::accounts(client, cmd, &mut out).await?,
-                Command::Unsubscribes(cmd) => lists::unsubscribes(client, cmd, &mut out).await?,
-                Command::Bounces(cmd) => lists::bounces(client, cmd, &mut out).await?,
-                Command::Anonymize(cmd) => anonymize::run(client, cmd, &mut out).await?,
-                Command::Hierarchy(cmd) => hierarchy::run(client, cmd, &mut out).await?,
-                Command::Workflow(cmd) => misc::workflow(client, cmd, &mut out).await?,
-                Command::Reasons(cmd) => misc::reasons(client, cmd, &mut out).await?,
-                Command::Report(cmd) => misc::report(client, cmd, &mut out).await?,
-                Command::Revenue(cmd) => files::revenue(client, cmd, &mut out).await?,
-                Command::Files(cmd) => files::files(client, cmd, &mut out).await?,
-                Command::Transactions(cmd) => transactions::run(client, cmd, &mut out).await?,
-                Command::Responses(cmd) => responses::run(client, cmd).await?,
-                other => return Err(CliError::Usage(format!("{other:?}: not implemented yet"))),
-            }
+        // The rest talk to the service (or the sandbox, kept alive until the arm ends).
+        Command::Records(cmd) => records::run(&connect(g, false).await?, cmd, &mut out).await?,
+        Command::Accounts(cmd) => {
+            records::accounts(&connect(g, false).await?.client, cmd, &mut out).await?
         }
+        Command::Unsubscribes(cmd) => {
+            lists::unsubscribes(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Bounces(cmd) => {
+            lists::bounces(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Anonymize(cmd) => {
+            anonymize::run(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Hierarchy(cmd) => {
+            hierarchy::run(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Workflow(cmd) => {
+            misc::workflow(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Reasons(cmd) => {
+            misc::reasons(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Report(cmd) => {
+            misc::report(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Revenue(cmd) => {
+            files::revenue(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Files(cmd) => {
+            files::files(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Transactions(cmd) => {
+            transactions::run(&connect(g, false).await?.client, cmd, &mut out).await?
+        }
+        Command::Responses(cmd) => responses::run(&connect(g, false).await?.client, cmd).await?,
     }
     out.finish()?;
     Ok(())
