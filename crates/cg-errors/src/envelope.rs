@@ -39,7 +39,7 @@ pub struct ValidationErrors {
 }
 
 impl ValidationErrors {
-    /// The CG-ID named by a "duplicates with <CG-ID>" answer: the record was already
+    /// The CG-ID named by a "duplicates with `<CG-ID>`" answer: the record was already
     /// imported (by an earlier attempt or within the duplication rule's window).
     pub fn duplicate_of(&self) -> Option<&str> {
         let messages = self.errors.get("duplicate")?;

@@ -1,7 +1,4 @@
-//! The CustomerGauge error-code table and error envelopes, as Rust types.
-//!
-//! [`ErrorCode`] is generated from `spec/error-codes.csv` by `cargo xtask regen`;
-//! [`envelope`] parses the two error bodies the service sends.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -1,14 +1,4 @@
-//! The ergonomic Rust client for the CustomerGauge API.
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), cg_facade::Error> {
-//! use futures::TryStreamExt;
-//!
-//! let client = cg_facade::Client::from_env()?;
-//! let bounces: Vec<_> = client.bounces().list().stream().try_collect().await?;
-//! println!("{} bounces", bounces.len());
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

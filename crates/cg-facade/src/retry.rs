@@ -15,7 +15,7 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Resend a `PUT /records/` whose fate is unknown (5xx, timeout, dropped
     /// connection). Safe when the account has a duplication rule: a resend of an
-    /// imported record is answered "duplicates with <CG-ID>" and counted as imported.
+    /// imported record is answered "duplicates with `<CG-ID>`" and counted as imported.
     pub resend_ambiguous_records: bool,
 }
 
