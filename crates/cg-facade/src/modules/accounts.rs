@@ -23,6 +23,14 @@ pub enum AccountOutcome {
 
 impl Client {
     /// Accounts: `client.accounts().put(reference)`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// let outcome = client.accounts().put("ACME").number("A-1001").region("Europe").send().await?;
+    /// println!("{outcome:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn accounts(&self) -> Accounts {
         Accounts {
             client: self.clone(),

@@ -98,6 +98,17 @@ impl Target {
 
 impl Client {
     /// Anonymization of a person's records.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// // A dry run first: what would be anonymized.
+    /// let found = client.anonymize().validate().email("joe.doe@example.com").send().await?;
+    /// if !found.is_empty() {
+    ///     client.anonymize().execute().email("joe.doe@example.com").send().await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn anonymize(&self) -> Anonymize {
         Anonymize {
             client: self.clone(),

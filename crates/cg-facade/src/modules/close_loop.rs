@@ -33,6 +33,14 @@ impl From<CloseLoopStatus> for types::CloseLoopStatusUpdateStatus {
 
 impl Client {
     /// The close-loop status of surveys (v7).
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// use cg_facade::modules::close_loop::CloseLoopStatus;
+    /// client.close_loop().set_status(1234, CloseLoopStatus::Closed).send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn close_loop(&self) -> CloseLoop {
         CloseLoop {
             client: self.clone(),

@@ -103,6 +103,16 @@ fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<Up
 
 impl Client {
     /// File uploads: listings, contact and historical uploads, removal.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// use cg_facade::modules::files::UploadKind;
+    /// for upload in client.files().list(UploadKind::Contact).send().await? {
+    ///     println!("{} {} {}/{}", upload.id, upload.status, upload.successful_records, upload.total_records);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn files(&self) -> Files {
         Files {
             client: self.clone(),

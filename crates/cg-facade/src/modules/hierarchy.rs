@@ -59,6 +59,15 @@ fn name(field: &str, value: String) -> Result<String> {
 
 impl Client {
     /// The hierarchy (divisions).
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// let id = client.hierarchy().add("Benelux").parent("Europe").send().await?;
+    /// println!("added division {id}");
+    /// println!("{}", client.hierarchy().tree().send().await?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hierarchy(&self) -> Hierarchy {
         Hierarchy {
             client: self.clone(),

@@ -74,6 +74,15 @@ impl From<types::Bounce> for Bounce {
 
 impl Client {
     /// The unsubscribe list.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// client.unsubscribes().add("joe.doe@example.com").await?;
+    /// let page = client.unsubscribes().list().send().await?;
+    /// println!("{} on the first page", page.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn unsubscribes(&self) -> Unsubscribes {
         Unsubscribes {
             client: self.clone(),
@@ -81,6 +90,18 @@ impl Client {
     }
 
     /// The bounce list.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// use futures::StreamExt;
+    /// let mut bounces = client.bounces().list().stream();
+    /// while let Some(bounce) = bounces.next().await {
+    ///     let bounce = bounce?;
+    ///     println!("{:?} {:?}", bounce.email, bounce.kind);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bounces(&self) -> Bounces {
         Bounces {
             client: self.clone(),

@@ -120,6 +120,16 @@ impl TryFrom<types::Reason> for Reason {
 
 impl Client {
     /// Reason codes.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// use cg_facade::modules::reasons::ShowFor;
+    /// for reason in client.reasons().list().show_for(ShowFor::Promoter).send().await? {
+    ///     println!("{} {}", reason.reason_code, reason.label);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reasons(&self) -> Reasons {
         Reasons {
             client: self.clone(),

@@ -317,6 +317,20 @@ impl RecordOutcome {
 
 impl Client {
     /// Record imports: `client.records().put(configuration)` and bulk `import`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// let outcome = client
+    ///     .records()
+    ///     .put("9dd58237-c913-4073-9c76-07da0b49ff50")
+    ///     .field("Email", "joe.doe@example.com")
+    ///     .field("Account Name", "ACME")
+    ///     .send()
+    ///     .await?;
+    /// assert!(outcome.is_imported());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn records(&self) -> Records {
         Records {
             client: self.clone(),

@@ -74,6 +74,14 @@ impl TryFrom<types::NpsReport> for NpsReport {
 
 impl Client {
     /// Reports.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// let report = client.report().nps().filter("Region", "Europe").send().await?;
+    /// println!("NPS {:?} over {:?} responses", report.nps, report.responses);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn report(&self) -> Report {
         Report {
             client: self.clone(),

@@ -195,6 +195,19 @@ fn survey(operation: &'static str, raw: types::SurveyResponse) -> Result<SurveyR
 
 impl Client {
     /// The v7 export of survey responses and non-responses.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// use cg_facade::modules::responses::With;
+    /// use futures::StreamExt;
+    /// let mut export = client.responses().export().with(&[With::Drivers]).per_page(1000).stream();
+    /// while let Some(response) = export.next().await {
+    ///     let response = response?;
+    ///     println!("{} {:?}", response.number_customergauge, response.nps);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn responses(&self) -> Responses {
         Responses {
             client: self.clone(),

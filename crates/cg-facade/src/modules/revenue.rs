@@ -31,6 +31,15 @@ impl RevenueUploadOutcome {
 
 impl Client {
     /// Account revenue files: upload and list.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// // Checked locally first: type, 2 MB, 1000 rows.
+    /// let outcome = client.revenue().upload_path("revenue.csv").await?;
+    /// println!("{outcome:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn revenue(&self) -> Revenue {
         Revenue {
             client: self.clone(),

@@ -41,6 +41,17 @@ pub struct StreamReceipt {
 
 impl Client {
     /// Records sent as XML (the older alternative to `client.records()`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// let receipt = client
+    ///     .stream()
+    ///     .transactional([[("Email", "joe.doe@example.com"), ("FirstName", "Joe")]])
+    ///     .await?;
+    /// println!("{receipt:?}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stream(&self) -> Streaming {
         Streaming {
             client: self.clone(),

@@ -199,6 +199,15 @@ impl TryFrom<WireTransaction> for Transaction {
 
 impl Client {
     /// Survey records (v4.1): list, create, update.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// for t in client.transactions().list().days(7).filter("Region", "Europe").send().await? {
+    ///     println!("{} {:?} {:?}", t.number_customergauge, t.email, t.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn transactions(&self) -> Transactions {
         Transactions {
             client: self.clone(),

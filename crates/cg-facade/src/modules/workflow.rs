@@ -88,6 +88,14 @@ impl std::str::FromStr for WorkflowStatus {
 
 impl Client {
     /// The workflow of survey records.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cg_facade::Client) -> Result<(), cg_facade::Error> {
+    /// use cg_facade::modules::workflow::WorkflowStatus;
+    /// client.workflow().update(1234).status(WorkflowStatus::Closed).comment("Called back").send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn workflow(&self) -> Workflow {
         Workflow {
             client: self.clone(),
