@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod adapt;
+mod bench;
 mod codes;
 mod format;
 mod raw;
@@ -10,7 +11,7 @@ mod regen;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask regen [--check]";
+const USAGE: &str = "usage: cargo xtask regen [--check]\n       cargo xtask bench [--quick] [--cases 1,2,..]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
             };
             regen::run(&workspace_root(), check)
         }
+        Some("bench") => bench::run(&workspace_root(), &args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

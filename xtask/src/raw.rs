@@ -193,7 +193,7 @@ fn lib_rs(stem: &str, file: &str, has_extra: bool) -> String {
         ""
     };
     format!(
-        "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, missing_docs, rustdoc::all)]\n\n// Generated files are formatted by prettyplease, not rustfmt.\n#[rustfmt::skip]\n#[allow(unused_imports)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
+        "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, rustdoc::all)]\n#![deny(missing_docs)]\n\n// Generated files are formatted by prettyplease, not rustfmt. progenitor documents what\n// the spec describes; its builders and plain fields have no docs to give.\n#[rustfmt::skip]\n#[allow(unused_imports, missing_docs)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
         header = header(file),
     )
 }
