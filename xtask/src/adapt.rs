@@ -81,11 +81,16 @@ fn schema_name(media: &Value) -> Option<String> {
 /// `(status, schema name)` of the success answers (`None`: no body), and of the errors.
 type Answers = (Vec<(u16, Option<String>)>, Vec<(u16, String)>);
 
-fn responses_of(op: &Value) -> Answers {
+fn responses_of(op: &Value, root: &Value) -> Answers {
     let mut success = Vec::new();
     let mut errors = Vec::new();
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         for (status, response) in responses {
+            // A shared answer (`$ref: '#/components/responses/..'`) is read where it is defined.
+            let response = match response.get("$ref").and_then(Value::as_str) {
+                Some(r) => root.pointer(r.trim_start_matches('#')).unwrap_or(response),
+                None => response,
+            };
             let Ok(code) = status.parse::<u16>() else {
                 continue;
             };
@@ -132,6 +137,7 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
     let mut extras = Vec::new();
     let mut security = Vec::new();
     let default_security = spec.get("security").cloned();
+    let root = spec.clone();
     let paths = spec
         .get_mut("paths")
         .and_then(Value::as_object_mut)
@@ -159,7 +165,7 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                 .as_object_mut()
                 .ok_or_else(|| format!("{file}: {operation_id}: not an object"))?;
             ops.remove("security");
-            let (success, errors) = responses_of(&Value::Object(ops.clone()));
+            let (success, errors) = responses_of(&Value::Object(ops.clone()), &root);
             let summary = ops
                 .get("summary")
                 .and_then(Value::as_str)

@@ -92,7 +92,14 @@ fn python_venv(root: &Path) -> Option<PathBuf> {
         }
     }
     let installed = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(&requirements)
         .status();
     if !installed.is_ok_and(|s| s.success()) {

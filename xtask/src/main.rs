@@ -11,7 +11,8 @@ mod regen;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask regen [--check]\n       cargo xtask bench [--quick] [--cases 1,2,..]";
+const USAGE: &str =
+    "usage: cargo xtask regen [--check]\n       cargo xtask bench [--quick] [--cases 1,2,..]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

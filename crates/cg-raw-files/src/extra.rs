@@ -33,7 +33,7 @@ impl crate::Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
+            400u16 | 401u16 | 404u16 | 405u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -44,7 +44,7 @@ impl crate::Client {
         &self,
         format: impl std::fmt::Display,
         body: reqwest::multipart::Form,
-    ) -> Result<ResponseValue<()>, Error<types::V41Error>> {
+    ) -> Result<ResponseValue<types::UploadCreatedResponse>, Error<types::V41Error>> {
         let url = format!(
             "{}/v4.1/file/contact.{}", self.baseurl, encode_path(& format.to_string())
         );
@@ -63,8 +63,8 @@ impl crate::Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::empty(response)),
-            400u16 => {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 | 401u16 | 404u16 | 405u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
@@ -75,7 +75,7 @@ impl crate::Client {
         &self,
         format: impl std::fmt::Display,
         body: reqwest::multipart::Form,
-    ) -> Result<ResponseValue<()>, Error<types::V41Error>> {
+    ) -> Result<ResponseValue<types::UploadCreatedResponse>, Error<types::V41Error>> {
         let url = format!(
             "{}/v4.1/file/historical.{}", self.baseurl, encode_path(& format.to_string())
         );
@@ -94,8 +94,8 @@ impl crate::Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::empty(response)),
-            400u16 => {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 | 401u16 | 404u16 | 405u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),

@@ -12,7 +12,7 @@ impl crate::Client {
         &self,
         format: impl std::fmt::Display,
         body: impl Into<reqwest::Body>,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<ResponseValue<types::StreamResponse>, Error<types::V41Error>> {
         let url = format!(
             "{}/v4.1/stream/historical.{}", self.baseurl, encode_path(& format
             .to_string())
@@ -33,7 +33,10 @@ impl crate::Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::empty(response)),
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 | 401u16 | 404u16 | 405u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -42,7 +45,7 @@ impl crate::Client {
         &self,
         format: impl std::fmt::Display,
         body: impl Into<reqwest::Body>,
-    ) -> Result<ResponseValue<()>, Error<()>> {
+    ) -> Result<ResponseValue<types::StreamResponse>, Error<types::V41Error>> {
         let url = format!(
             "{}/v4.1/stream/transactional.{}", self.baseurl, encode_path(& format
             .to_string())
@@ -63,7 +66,10 @@ impl crate::Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => Ok(ResponseValue::empty(response)),
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 | 401u16 | 404u16 | 405u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
