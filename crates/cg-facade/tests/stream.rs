@@ -233,15 +233,13 @@ async fn the_service_answers_400700_to_an_empty_document() {
             .stream_transactional("json", body.to_string())
             .await
             .unwrap_err();
-        let progenitor_client::Error::UnexpectedResponse(answer) = e else {
+        let progenitor_client::Error::ErrorResponse(answer) = e else {
             panic!("{e:?}")
         };
         assert_eq!(answer.status().as_u16(), 400);
-        let text = answer.text().await.unwrap();
-        assert!(
-            text.contains("400700") && text.contains("No data provided"),
-            "{text}"
-        );
+        let error = answer.into_inner().error;
+        assert_eq!(error.code.map(|c| c.to_string()).as_deref(), Some("400700"));
+        assert_eq!(error.message.as_deref(), Some("No data provided"));
     }
     assert_eq!(sandbox.state().uploads.len(), 4, "nothing was stored");
 }
