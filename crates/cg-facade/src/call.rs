@@ -98,6 +98,10 @@ where
             field: operation.to_string(),
             problem,
         },
+        P::Custom(_) if record.auth_timed_out => Error::Timeout {
+            operation,
+            after: ctx.timeout,
+        },
         P::Custom(message) => Error::Auth {
             operation,
             status: None,
@@ -229,6 +233,13 @@ pub(crate) fn from_error_body(
             status,
             code: api.code,
             message: api.message,
+        },
+        // A busy or failing service may send its message in the imports shape: still a
+        // transient failure, not a refusal of the input.
+        Some(ErrorBody::Validation(_)) if status == 429 || status >= 500 => Error::Http {
+            operation,
+            status,
+            retry_after: record.retry_after,
         },
         Some(ErrorBody::Validation(v)) if status == 401 => Error::Auth {
             operation,

@@ -170,6 +170,10 @@ impl ClientBuilder {
     /// Builds the client. Fails when no hosts or no credentials are configured.
     pub fn build(self) -> Result<Client> {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("customergauge-rs/", env!("CARGO_PKG_VERSION")).to_string());
         let auth = match self.auth {
             Some(auth) => auth,
             None => {
@@ -192,17 +196,26 @@ impl ClientBuilder {
                         "no credentials: call .credentials(..) or use Client::from_env()".into(),
                     )
                 })?;
-                Authenticator::new(AuthConfig::with_endpoints(endpoints, credentials))
+                // The token request obeys the same bounds as every call, and follows no
+                // redirect: the client secret goes to the token URL and nowhere else.
+                let token_http = reqwest::Client::builder()
+                    .timeout(timeout)
+                    .connect_timeout(connect_timeout)
+                    .user_agent(user_agent.clone())
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+                Authenticator::builder(AuthConfig::with_endpoints(endpoints, credentials))
+                    .http_client(token_http)
+                    .build()
             }
         };
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .timeout(timeout)
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .user_agent(self.user_agent.unwrap_or_else(|| {
-                    concat!("customergauge-rs/", env!("CARGO_PKG_VERSION")).to_string()
-                }))
+                .connect_timeout(connect_timeout)
+                .user_agent(user_agent)
                 .build()
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };

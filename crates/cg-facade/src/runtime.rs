@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use cg_auth::{AuthMiddleware, Middleware, Operation, PrepareError};
+use cg_auth::{AuthError, AuthMiddleware, Middleware, Operation, PrepareError};
 use futures::future::BoxFuture;
 use reqwest::{Method, StatusCode};
 use tracing::Instrument;
@@ -22,6 +22,8 @@ pub(crate) struct CallRecord {
     pub resent_after_ambiguity: bool,
     /// Retry-After of the last answer.
     pub retry_after: Option<Duration>,
+    /// The token request timed out (the call fails as a timeout, not as refused credentials).
+    pub auth_timed_out: bool,
 }
 
 tokio::task_local! {
@@ -186,7 +188,19 @@ impl Middleware for SdkMiddleware {
         request: &'a mut reqwest::Request,
         operation: Operation,
     ) -> BoxFuture<'a, Result<(), PrepareError>> {
-        self.auth.prepare(request, operation)
+        Box::pin(async move {
+            let authorized = self
+                .auth
+                .authenticator()
+                .authorize(request, operation)
+                .await;
+            authorized.map_err(|e| {
+                if matches!(&e, AuthError::Transport(t) if t.is_timeout()) {
+                    note(|r| r.auth_timed_out = true);
+                }
+                PrepareError::from(e)
+            })
+        })
     }
 
     fn execute<'a>(

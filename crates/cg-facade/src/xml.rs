@@ -11,6 +11,9 @@ use std::fmt;
 use quick_xml::events::Event;
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 
+/// Deeper documents are refused: the tree and its decoding recurse once per level.
+const MAX_DEPTH: usize = 128;
+
 /// One element: its text and its child elements in document order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Node {
@@ -52,6 +55,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
         })?;
         match event {
             Event::Start(start) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(XmlError(format!(
+                        "elements nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 stack.push((name, Node::default()));
             }
@@ -300,6 +308,13 @@ mod tests {
         let list: List = from_slice(doc).unwrap();
         assert_eq!(list.data[0].division, "R & D <EU>");
         assert_eq!(list.data[0].id, IntOrString::Str("3".into()));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed() {
+        let deep = format!("{}{}", "<a>".repeat(5_000), "</a>".repeat(5_000));
+        let e = from_slice::<BTreeMap<String, String>>(deep.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("nested deeper"), "{e}");
     }
 
     #[test]

@@ -587,6 +587,7 @@ fn check_csv(name: &str, data: &[u8], max_rows: usize) -> Result<()> {
     };
     let mut rows = 0usize;
     let mut broken: Vec<String> = Vec::new();
+    let mut lines = LineCounter::new(text);
     for record in reader.byte_records() {
         match record {
             Ok(record) => {
@@ -597,7 +598,7 @@ fn check_csv(name: &str, data: &[u8], max_rows: usize) -> Result<()> {
                     continue;
                 }
                 rows += 1;
-                let line = record.position().map_or(0, |p| line_at(text, p.byte()));
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
                 if record.len() != columns {
                     broken.push(format!(
                         "line {line}: {} fields, the header has {columns}",
@@ -609,7 +610,7 @@ fn check_csv(name: &str, data: &[u8], max_rows: usize) -> Result<()> {
             }
             Err(e) => {
                 rows += 1;
-                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 broken.push(format!("line {line}: {}", csv_problem(&e)));
             }
         }
@@ -644,15 +645,45 @@ fn check_csv(name: &str, data: &[u8], max_rows: usize) -> Result<()> {
     Ok(())
 }
 
-/// The 1-based line where the record at a byte offset starts. The csv crate's
-/// positions include the blank lines skipped before a record, and its line count
-/// leaves them out, so both are recounted here.
-fn line_at(text: &[u8], byte: u64) -> usize {
-    let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
-    while text.get(start).is_some_and(|b| matches!(b, b'\n' | b'\r')) {
-        start += 1;
+/// Line numbers of records, counted once through the text: records come in byte
+/// order, so each call only counts the newlines since the previous one.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Bytes counted so far, and the newlines among them.
+    counted: usize,
+    newlines: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            counted: 0,
+            newlines: 0,
+        }
     }
-    text[..start].iter().filter(|b| **b == b'\n').count() + 1
+
+    /// The 1-based line where the record at a byte offset starts. The csv crate's
+    /// positions include the blank lines skipped before a record, and its line count
+    /// leaves them out, so both are recounted here.
+    fn line_at(&mut self, byte: u64) -> usize {
+        let text = self.text;
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        while text.get(start).is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+            start += 1;
+        }
+        if start < self.counted {
+            // Not expected (records come in order); count afresh rather than guess.
+            self.counted = 0;
+            self.newlines = 0;
+        }
+        self.newlines += text[self.counted..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.counted = start;
+        self.newlines + 1
+    }
 }
 
 /// A CSV error without its position (named separately).

@@ -505,7 +505,8 @@ fn outcome_of_refusal(error: Error, record: &CallRecord) -> Result<RecordOutcome
     else {
         return Err(error);
     };
-    if !errors.contains_key("duplicate") {
+    // The duplicate answer is a 422; the same words under another status are not one.
+    if status != 422 || !errors.contains_key("duplicate") {
         return Err(Error::Validation {
             operation,
             status,
