@@ -18,6 +18,9 @@ async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<us
         validate = validate.telephone(t.clone());
     }
     let found = validate.send().await?;
+    if found.is_empty() {
+        eprintln!("no records match");
+    }
     for c in &found {
         out.row(vec![
             ("cg_id", json!(c.number_customergauge)),

@@ -12,20 +12,23 @@ use crate::output::Printer;
 pub const SAMPLE: &str = include_str!("../../examples/contacts.csv");
 
 pub async fn run(conn: &Connection, args: DemoArgs, out: &mut Printer) -> Result<(), CliError> {
+    // The sample goes to a temporary folder, removed at the end unless rows were
+    // rejected (their file is written beside it and must stay readable).
+    let mut sample_dir = None;
     let file = match args.file {
         Some(f) => f,
         None => {
-            let path = std::env::temp_dir()
-                .join(format!("cg-demo-{}", std::process::id()))
-                .join("contacts.csv");
             let io = |source| CliError::Io {
-                path: path.display().to_string(),
+                path: std::env::temp_dir().display().to_string(),
                 source,
             };
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
+            let dir = tempfile::Builder::new()
+                .prefix("cg-demo-")
+                .tempdir()
+                .map_err(io)?;
+            let path = dir.path().join("contacts.csv");
             std::fs::write(&path, SAMPLE).map_err(io)?;
+            sample_dir = Some(dir);
             path
         }
     };
@@ -42,6 +45,11 @@ pub async fn run(conn: &Connection, args: DemoArgs, out: &mut Printer) -> Result
     };
     let progress = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
     let report = super::records::import(conn, &args, progress).await?;
+    if let Some(dir) = sample_dir
+        && report.rejected_file.is_some()
+    {
+        let _kept = dir.keep();
+    }
     eprintln!(
         "imported {} record(s); {} not imported{}",
         report.imported + report.confirmed_by_duplicate,

@@ -151,14 +151,15 @@ pub fn rejected_path(input: &Path) -> PathBuf {
 
 fn reason(result: &BulkResult) -> String {
     match result {
+        // The service's summary repeats its field messages: the fields say it all.
         BulkResult::Rejected {
-            message, errors, ..
+            sent: true, errors, ..
         } if !errors.is_empty() => {
             let fields: Vec<String> = errors
                 .iter()
                 .map(|(f, m)| format!("{f}: {}", m.join(" ")))
                 .collect();
-            format!("{message} [{}]", fields.join("; "))
+            format!("refused by the service: {}", fields.join("; "))
         }
         other => other.to_string(),
     }
@@ -167,6 +168,8 @@ fn reason(result: &BulkResult) -> String {
 /// What an import did, for the summary.
 #[derive(Default)]
 pub struct ImportReport {
+    /// Checked only: `imported` counts the rows that would be sent.
+    pub dry_run: bool,
     pub imported: u64,
     pub confirmed_by_duplicate: u64,
     pub duplicates: u64,
@@ -221,7 +224,10 @@ pub async fn import(
         None
     };
 
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        dry_run: args.dry_run,
+        ..ImportReport::default()
+    };
     let mut not_imported: Vec<BulkOutcome> = Vec::new();
     if args.dry_run {
         for (index, record) in records.enumerate() {
@@ -349,7 +355,7 @@ fn write_rejected(
 pub fn summarize(report: &ImportReport, out: &mut Printer) -> Result<(), CliError> {
     out.row(vec![
         (
-            "imported",
+            if report.dry_run { "valid" } else { "imported" },
             json!(report.imported + report.confirmed_by_duplicate),
         ),
         ("duplicates", json!(report.duplicates)),

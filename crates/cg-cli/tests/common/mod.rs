@@ -16,6 +16,8 @@ pub const CG: &str = env!("CARGO_BIN_EXE_cg");
 #[derive(Debug)]
 pub struct Run {
     pub args: Vec<String>,
+    /// How many leading arguments are the connection options of a [`TestSandbox`] (not shown in transcripts).
+    pub hidden: usize,
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -25,7 +27,11 @@ impl Run {
     /// Panics with the whole run unless it exited with `code`.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "cg {:?}\n--- stdout\n{}--- stderr\n{}", self.args, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "cg {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.args, self.stdout, self.stderr
+        );
         self
     }
 
@@ -35,18 +41,48 @@ impl Run {
         self.expect_code(0)
     }
 
-    /// The one line of a failure: exactly one line on stderr, starting with `error: `.
+    /// The one line of a failure: exactly one line on stderr starts with `error: ` (with
+    /// `-v`.. tracing may come before or after it), and without tracing it is the last one.
     #[track_caller]
     pub fn error_line(&self) -> &str {
-        let lines: Vec<&str> = self.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-        let last = lines.last().copied().unwrap_or_default();
-        assert!(last.starts_with("error: "), "no error line in stderr of cg {:?}:\n{}", self.args, self.stderr);
-        last
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "not one error line in stderr of cg {:?}:\n{}",
+            self.args,
+            self.stderr
+        );
+        let verbose = self
+            .args
+            .iter()
+            .any(|a| a.starts_with("-v") && a.trim_start_matches('-').chars().all(|c| c == 'v'));
+        if !verbose {
+            let last = self
+                .stderr
+                .lines()
+                .rfind(|l| !l.trim().is_empty())
+                .unwrap_or_default();
+            assert_eq!(
+                last, errors[0],
+                "the error is not the last line of stderr of cg {:?}:\n{}",
+                self.args, self.stderr
+            );
+        }
+        errors[0]
     }
 
     /// A transcript for a snapshot: the command, the exit code, stdout and stderr.
     pub fn transcript(&self) -> String {
-        let mut t = format!("$ cg {}\n[exit {}]\n", shown_args(&self.args), self.code);
+        let mut t = format!(
+            "$ cg {}\n[exit {}]\n",
+            shown_args(&self.args[self.hidden..]),
+            self.code
+        );
         if !self.stdout.is_empty() {
             t.push_str("--- stdout\n");
             t.push_str(&self.stdout);
@@ -59,25 +95,20 @@ impl Run {
     }
 }
 
-/// The arguments as shown in transcripts: the connection options of [`TestSandbox`] left out.
+/// The arguments as shown in transcripts, quoted where they hold spaces.
 fn shown_args(args: &[String]) -> String {
-    let mut shown = Vec::new();
-    let mut skip = false;
-    for a in args {
-        if skip {
-            skip = false;
-            continue;
-        }
-        if CONNECTION_OPTIONS.contains(&a.as_str()) {
-            skip = true;
-            continue;
-        }
-        shown.push(if a.contains(' ') || a.is_empty() { format!("'{a}'") } else { a.clone() });
-    }
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.contains(' ') || a.is_empty() {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
     shown.join(" ")
 }
-
-const CONNECTION_OPTIONS: [&str; 5] = ["--api-url", "--imports-url", "--auth-url", "--client-id", "--client-secret"];
 
 /// `cg` with a clean environment: no `CG_*` or `RUST_LOG` from the caller, stdin empty.
 pub fn cg_command() -> Command {
@@ -90,7 +121,10 @@ pub fn cg_command() -> Command {
         }
     }
     c.env_remove("COLUMNS");
-    c.env("NO_COLOR", "1").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     c
 }
 
@@ -99,6 +133,7 @@ pub fn run_command(mut c: Command, args: Vec<String>) -> Run {
     let out = c.output().expect("cg runs");
     Run {
         args,
+        hidden: 0,
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -128,7 +163,11 @@ impl TestSandbox {
 
     /// The demo data set and whatever `configure` adds.
     pub fn with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> TestSandbox {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
         let sandbox = runtime.block_on(configure(Sandbox::builder().seed_demo(true)).start());
         TestSandbox { sandbox, runtime }
     }
@@ -162,22 +201,43 @@ impl TestSandbox {
     /// Runs `cg <connection> ARGS`.
     pub fn cg<S: AsRef<str>>(&self, args: &[S]) -> Run {
         let mut all = self.connection();
+        let hidden = all.len();
         all.extend(args.iter().map(|a| a.as_ref().to_string()));
-        cg(&all)
+        Run { hidden, ..cg(&all) }
+    }
+
+    /// Runs `cg <connection> ARGS` in the directory `dir` (so files can be named relatively).
+    pub fn cg_in<S: AsRef<str>>(&self, dir: &Path, args: &[S]) -> Run {
+        let mut all = self.connection();
+        let hidden = all.len();
+        all.extend(args.iter().map(|a| a.as_ref().to_string()));
+        let mut c = cg_command();
+        c.args(&all).current_dir(dir);
+        Run {
+            hidden,
+            ..run_command(c, all)
+        }
     }
 
     /// Runs `cg <connection> ARGS` with this text on stdin.
     pub fn cg_with_stdin<S: AsRef<str>>(&self, args: &[S], stdin: &str) -> Run {
         use std::io::Write;
         let mut all = self.connection();
+        let hidden = all.len();
         all.extend(args.iter().map(|a| a.as_ref().to_string()));
         let mut c = cg_command();
         c.args(&all).stdin(Stdio::piped());
         let mut child = c.spawn().expect("cg runs");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("stdin written");
         let out = child.wait_with_output().expect("cg ends");
         Run {
             args: all,
+            hidden,
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -186,7 +246,11 @@ impl TestSandbox {
 
     /// Requests whose path contains `part`.
     pub fn requests_to(&self, part: &str) -> Vec<cg_sandbox::LoggedRequest> {
-        self.sandbox.requests().into_iter().filter(|r| r.path.contains(part)).collect()
+        self.sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.contains(part))
+            .collect()
     }
 
     /// The runtime the sandbox runs on (for async checks).
@@ -195,9 +259,11 @@ impl TestSandbox {
     }
 }
 
-static PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost):\d+").expect("regex"));
-static DATE_TIME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").expect("regex"));
-static PID_DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"cg-demo-\d+").expect("regex"));
+static PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost):\d+").expect("regex"));
+static DATE_TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").expect("regex"));
+static PID_DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"cg-demo-[A-Za-z0-9]+").expect("regex"));
 
 /// Ports and the given directories redacted (dates kept).
 pub fn redact(text: &str, dirs: &[&Path]) -> String {
@@ -209,22 +275,26 @@ pub fn redact(text: &str, dirs: &[&Path]) -> String {
         }
         t = t.replace(&dir.display().to_string(), "[TMP]");
     }
-    PID_DIR.replace_all(&t, "cg-demo-[PID]").into_owned()
+    PID_DIR.replace_all(&t, "cg-demo-[DIR]").into_owned()
 }
 
 /// [`redact`], and every `YYYY-MM-DD hh:mm:ss` replaced by a placeholder of the same width
 /// (the demo surveys are dated relative to now).
 pub fn redact_dates(text: &str, dirs: &[&Path]) -> String {
-    DATE_TIME.replace_all(&redact(text, dirs), "YYYY-MM-DD hh:mm:ss").into_owned()
+    DATE_TIME
+        .replace_all(&redact(text, dirs), "YYYY-MM-DD hh:mm:ss")
+        .into_owned()
 }
 
 /// Every line of `text` parsed as one JSON object.
 #[track_caller]
 pub fn json_lines(text: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
     text.lines()
-        .map(|line| match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(serde_json::Value::Object(m)) => m,
-            other => panic!("not one JSON object per line: {line:?} ({other:?})"),
-        })
+        .map(
+            |line| match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(serde_json::Value::Object(m)) => m,
+                other => panic!("not one JSON object per line: {line:?} ({other:?})"),
+            },
+        )
         .collect()
 }
