@@ -263,7 +263,8 @@ static PORT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost):\d+").expect("regex"));
 static DATE_TIME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").expect("regex"));
-static PID_DIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"cg-demo-[A-Za-z0-9]+").expect("regex"));
+static PID_DIR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"cg-demo-[A-Za-z0-9]+").expect("regex"));
 
 /// Ports and the given directories redacted (dates kept).
 pub fn redact(text: &str, dirs: &[&Path]) -> String {
