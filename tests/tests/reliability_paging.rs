@@ -206,16 +206,16 @@ fn auth_figures(sandbox: &Sandbox) -> (usize, usize) {
     (tokens, refused)
 }
 
-/// Tokens that live 5 s, a walk of at least 12 s (200 pages, 60 ms added to each
-/// answer): the default refresh policy replaces the token ahead of expiry, the walk
-/// finishes, and no page is lost or repeated.
+/// Tokens that live 5 s, a walk of at least 12 s (200 pages, 120 ms added to each
+/// answer, two pages in flight): the default refresh policy replaces the token ahead of
+/// expiry, the walk finishes, and no page is lost or repeated.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_expiring_every_5_s_during_a_long_walk() {
     const N: usize = 20_000;
     const TTL: Duration = Duration::from_secs(5);
     let sandbox = Sandbox::builder()
         .token_ttl(TTL)
-        .faults(FaultConfig::default().latency(Duration::from_millis(60)))
+        .faults(FaultConfig::default().latency(Duration::from_millis(120)))
         .start()
         .await;
     sandbox.seed_bounces(N);
@@ -295,7 +295,13 @@ async fn tokens_refused_mid_walk_are_replaced_and_the_page_fetched_again() {
     );
     assert_each_bounce_once(&items, N);
     assert!(refused >= 1, "a revoked token was refused at least once");
-    assert!(tokens > refused, "every refusal fetched a new token");
+    // Pages in flight together share the refusal of one revoked token, and its
+    // replacement: the first token, then one per revocation that a request followed
+    // (the last comes after the last item, when nothing more may be asked).
+    assert!(
+        tokens >= revoked,
+        "every revocation fetched a new token: {tokens} for {revoked}"
+    );
     assert_eq!(pages.len(), N / 100, "each page answered once: {pages:?}");
     assert!(
         pages.values().all(|n| *n == 1),

@@ -224,7 +224,18 @@ async fn streams_every_record_once_page_by_page() {
     ids.dedup();
     assert_eq!(ids.len(), 8, "each record exactly once");
     let pages = listing_requests(&sandbox);
-    assert_eq!(pages.len(), 4, "3 + 3 + 2 and the empty end");
+    // 3 + 3 + 2 and the empty end; a page fetched ahead on the guess of full pages
+    // (start=9) may also have gone out before the short page showed the end.
+    let guessed = pages
+        .iter()
+        .filter(|r| r.query.as_deref().is_some_and(|q| q.contains("start=9")))
+        .count();
+    assert!(guessed <= 1);
+    assert_eq!(
+        pages.len() - guessed,
+        4,
+        "3 + 3 + 2 and the empty end: {pages:?}"
+    );
     assert_eq!(pages.iter().filter(|r| r.status == 200).count(), 3);
 
     let from_offset = client
