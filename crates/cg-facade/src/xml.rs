@@ -6,19 +6,21 @@
 //! name, a number or string the element's text. Either root shape is accepted:
 //! `<Data>...</Data>` / `<Error>...</Error>`, or any root element holding them.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 
 /// Deeper documents are refused: the tree and its decoding recurse once per level.
 const MAX_DEPTH: usize = 128;
 
-/// One element: its text and its child elements in document order.
+/// One element: its text and its child elements in document order, borrowed from the
+/// document wherever no entity had to be resolved (most names and texts).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Node {
-    text: String,
-    children: Vec<(String, Node)>,
+pub(crate) struct Node<'a> {
+    text: Cow<'a, str>,
+    children: Vec<(&'a str, Node<'a>)>,
 }
 
 /// Why an XML answer could not be decoded.
@@ -39,15 +41,36 @@ impl de::Error for XmlError {
     }
 }
 
-/// Parses `bytes` into the tree of its root element, named.
-pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
+fn utf8(bytes: &[u8]) -> Result<&str, XmlError> {
+    std::str::from_utf8(bytes).map_err(|e| XmlError(format!("not UTF-8: {e}")))
+}
+
+fn cow_str(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, XmlError> {
+    Ok(match bytes {
+        Cow::Borrowed(b) => Cow::Borrowed(utf8(b)?),
+        Cow::Owned(v) => {
+            Cow::Owned(String::from_utf8(v).map_err(|e| XmlError(format!("not UTF-8: {e}")))?)
+        }
+    })
+}
+
+/// Appends to an element's text, copying only when there is already some.
+fn append<'a>(to: &mut Cow<'a, str>, more: Cow<'a, str>) {
+    if to.is_empty() {
+        *to = more;
+    } else {
+        to.to_mut().push_str(&more);
+    }
+}
+
+/// Parses `text` into the tree of its root element, named.
+pub(crate) fn parse(text: &str) -> Result<(&str, Node<'_>), XmlError> {
     // Text is trimmed per element, not per event: an entity splits text into several
     // events, and trimming those would eat the spaces around `&amp;`.
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut stack: Vec<(String, Node)> = Vec::new();
-    let mut buf = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut stack: Vec<(&str, Node<'_>)> = Vec::new();
     loop {
-        let event = reader.read_event_into(&mut buf).map_err(|e| {
+        let event = reader.read_event().map_err(|e| {
             XmlError(format!(
                 "malformed XML at byte {}: {e}",
                 reader.buffer_position()
@@ -60,44 +83,45 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
                         "elements nested deeper than {MAX_DEPTH} levels"
                     )));
                 }
-                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                let name = element_name(text, &start)?;
                 stack.push((name, Node::default()));
             }
             Event::Empty(start) => {
-                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                let name = element_name(text, &start)?;
                 match stack.last_mut() {
                     Some((_, parent)) => parent.children.push((name, Node::default())),
                     None => return Ok((name, Node::default())),
                 }
             }
-            Event::Text(text) => {
-                let text = text
-                    .xml_content()
-                    .map_err(|e| XmlError(format!("bad text: {e}")))?;
+            Event::Text(t) => {
                 if let Some((_, node)) = stack.last_mut() {
-                    node.text.push_str(&text);
+                    append(&mut node.text, cow_str(t.into_inner())?);
                 }
             }
             Event::CData(data) => {
                 if let Some((_, node)) = stack.last_mut() {
-                    node.text.push_str(&String::from_utf8_lossy(&data));
+                    append(&mut node.text, cow_str(data.into_inner())?);
                 }
             }
             Event::GeneralRef(r) => {
-                let name = String::from_utf8_lossy(&r).into_owned();
-                let resolved = match name.as_str() {
-                    "amp" => "&".to_string(),
-                    "lt" => "<".to_string(),
-                    "gt" => ">".to_string(),
-                    "quot" => "\"".to_string(),
-                    "apos" => "'".to_string(),
+                let resolved = match &*r {
+                    b"amp" => '&',
+                    b"lt" => '<',
+                    b"gt" => '>',
+                    b"quot" => '"',
+                    b"apos" => '\'',
                     other => match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => return Err(XmlError(format!("unknown entity &{other};"))),
+                        Ok(Some(c)) => c,
+                        _ => {
+                            return Err(XmlError(format!(
+                                "unknown entity &{};",
+                                String::from_utf8_lossy(other)
+                            )));
+                        }
                     },
                 };
                 if let Some((_, node)) = stack.last_mut() {
-                    node.text.push_str(&resolved);
+                    node.text.to_mut().push(resolved);
                 }
             }
             Event::End(_) => {
@@ -117,16 +141,26 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(String, Node), XmlError> {
             }
             _ => {}
         }
-        buf.clear();
     }
+}
+
+/// An element's name without its namespace prefix, as a slice of the document (a
+/// reader over a `&str` lends its events from it; the name is found by its address).
+fn element_name<'a>(doc: &'a str, start: &BytesStart<'_>) -> Result<&'a str, XmlError> {
+    let name = start.local_name();
+    let name = name.as_ref();
+    let offset = (name.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+    doc.get(offset..offset.saturating_add(name.len()))
+        .filter(|found| found.as_bytes() == name)
+        .ok_or_else(|| XmlError("an element name was not read from the document".into()))
 }
 
 /// Decodes an answer body into `T` (a `{Data: ...}` or `{Error: ...}` shaped type).
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, XmlError> {
-    let (name, root) = parse(bytes)?;
+    let (name, root) = parse(utf8(bytes)?)?;
     let envelope = if name == "Data" || name == "Error" {
         Node {
-            text: String::new(),
+            text: Cow::Borrowed(""),
             children: vec![(name, root)],
         }
     } else {
@@ -135,17 +169,22 @@ pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, XmlErro
     T::deserialize(envelope)
 }
 
-impl Node {
+impl Node<'_> {
     /// A leaf keeps its text without surrounding whitespace; a parent's text is only
     /// the indentation between its children.
     fn finish_text(&mut self) {
-        if self.children.is_empty() {
-            let trimmed = self.text.trim();
-            if trimmed.len() != self.text.len() {
-                self.text = trimmed.to_string();
+        if !self.children.is_empty() {
+            self.text = Cow::Borrowed("");
+            return;
+        }
+        match &mut self.text {
+            Cow::Borrowed(s) => *s = s.trim(),
+            Cow::Owned(s) => {
+                let trimmed = s.trim();
+                if trimmed.len() != s.len() {
+                    *s = trimmed.to_string();
+                }
             }
-        } else {
-            self.text.clear();
         }
     }
 
@@ -169,13 +208,16 @@ macro_rules! number {
     };
 }
 
-impl<'de> de::Deserializer<'de> for Node {
+impl<'de> de::Deserializer<'de> for Node<'de> {
     type Error = XmlError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
         if self.children.is_empty() {
-            visitor.visit_string(self.text)
-        } else if self.children.iter().all(|(n, _)| n == "item") {
+            match self.text {
+                Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
+                Cow::Owned(text) => visitor.visit_string(text),
+            }
+        } else if self.children.iter().all(|(n, _)| *n == "item") {
             self.deserialize_seq(visitor)
         } else {
             self.deserialize_map(visitor)
@@ -251,9 +293,9 @@ impl<'de> de::Deserializer<'de> for Node {
     }
 }
 
-impl<'de> IntoDeserializer<'de, XmlError> for Node {
-    type Deserializer = Node;
-    fn into_deserializer(self) -> Node {
+impl<'de> IntoDeserializer<'de, XmlError> for Node<'de> {
+    type Deserializer = Node<'de>;
+    fn into_deserializer(self) -> Node<'de> {
         self
     }
 }
