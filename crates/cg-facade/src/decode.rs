@@ -8,6 +8,13 @@ use cg_errors::ErrorCode;
 
 use crate::error::{Error, Result};
 
+/// `{"Data": ..}` with any payload, for answers read leniently (uploads, stream).
+#[derive(serde::Deserialize)]
+pub(crate) struct DataEnvelope {
+    #[serde(rename = "Data", default)]
+    pub data: Option<serde_json::Value>,
+}
+
 /// A number sent as a number or a numeric string; absent or blank is `None`.
 pub(crate) fn number<T: FromStr>(
     operation: &'static str,

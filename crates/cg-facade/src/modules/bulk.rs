@@ -228,9 +228,9 @@ async fn import_one(
             errors.entry(field).or_default().push(problem);
         }
     }
+    // The local rules were just listed above; only what the encoding cannot carry is left.
     if errors.is_empty()
-        && let Err(Error::InvalidInput { field, problem }) =
-            check(&record, how.encoding, how.local_checks)
+        && let Err(Error::InvalidInput { field, problem }) = check(&record, how.encoding, false)
     {
         errors.insert(field, vec![problem]);
     }

@@ -15,7 +15,7 @@ use cg_raw_files::types;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
-use crate::decode::{self, empty_when_none};
+use crate::decode::{self, DataEnvelope, empty_when_none};
 use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
 
@@ -751,8 +751,9 @@ fn check_xml(name: &str, data: &[u8], max_rows: usize) -> Result<()> {
 /// Posts `data` as the multipart part `file` and returns the answer's `Data`, decoded
 /// leniently (the service answers an object, or `false`, in JSON or XML).
 ///
-/// The generated upload methods drop the answer body of contact and historical uploads,
-/// so the request is built here and sent through the same pipeline.
+/// Built here rather than with the generated upload methods: their `Data` is a
+/// one-of object/boolean, which an XML answer (all text) cannot match, so `Data` is
+/// read as a plain value and interpreted by the callers.
 pub(crate) async fn upload_multipart(
     client: &Client,
     operation: &'static str,
@@ -781,13 +782,6 @@ pub(crate) async fn upload_multipart(
     )
     .await?;
     Ok(answer.data)
-}
-
-/// `{"Data": ..}` with any payload.
-#[derive(serde::Deserialize)]
-pub(crate) struct DataEnvelope {
-    #[serde(rename = "Data", default)]
-    pub data: Option<serde_json::Value>,
 }
 
 #[cfg(test)]

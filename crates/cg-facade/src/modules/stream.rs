@@ -11,6 +11,7 @@ use cg_auth::HostFamily;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
+use crate::decode::DataEnvelope;
 use crate::{Client, Error, Result};
 
 /// Most records per call.
@@ -117,7 +118,7 @@ impl Streaming {
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body);
-        let answer: Envelope = call(
+        let answer: DataEnvelope = call(
             ctx,
             operation,
             send_request(&raw, cg_raw_stream::operation(operation), request),
@@ -125,12 +126,6 @@ impl Streaming {
         .await?;
         Ok(receipt(records.len(), answer.data))
     }
-}
-
-#[derive(serde::Deserialize)]
-struct Envelope {
-    #[serde(rename = "Data", default)]
-    data: Option<serde_json::Value>,
 }
 
 /// The undocumented `Data` read leniently: a count, or an upload record.
