@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod activities;
 mod anonymize;
 mod app;
 mod auth;

@@ -4,9 +4,10 @@
 use chrono::{Duration as Days, NaiveDate, NaiveDateTime, Utc};
 
 use crate::state::{
-    Account, Bounce, Configuration, Contact, DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-    DEMO_CONFIGURATION, DEMO_OPEN_CONFIGURATION, Division, FieldFormat, FieldSetting, FieldTarget,
-    GLOBAL_DIVISION_ID, Reason, State, Survey, SurveyKind, Unsubscribe, Upload, UploadKind,
+    Account, Bounce, Case, Configuration, Contact, DEMO_API_KEY, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, DEMO_CONFIGURATION, DEMO_OPEN_CONFIGURATION, Division, FieldFormat,
+    FieldSetting, FieldTarget, GLOBAL_DIVISION_ID, Reason, State, Survey, SurveyKind, Unsubscribe,
+    Upload, UploadKind,
 };
 
 /// Touchpoints that exist in the demo system (the demo mapping restricts to these).
@@ -272,6 +273,8 @@ pub(crate) fn demo(state: &mut State) {
         state.push_survey(survey);
     }
 
+    seed_cases(state);
+
     let uploads = [
         (
             UploadKind::CompanyRevenue,
@@ -327,6 +330,50 @@ pub(crate) fn demo(state: &mut State) {
             logs,
             created_surveys: Vec::new(),
         });
+    }
+}
+
+/// A status and how many days ago it was set.
+type CaseStep = (&'static str, i64);
+
+/// Close-loop cases of three demo responses (survey 4 stays without one): one open, one
+/// in progress with a note, one closed.
+fn seed_cases(state: &mut State) {
+    let steps: [(u64, &[CaseStep], Option<&str>); 3] = [
+        (3, &[("open", 5)], None),
+        (
+            2,
+            &[("open", 12), ("progress", 11)],
+            Some("Called the customer"),
+        ),
+        (5, &[("open", 15), ("progress", 14), ("closed", 13)], None),
+    ];
+    for (id, changes, note) in steps {
+        if state.survey(id).is_none() {
+            continue;
+        }
+        state.counters.case += 1;
+        let case_id = state.counters.case;
+        let Some(survey) = state.survey_mut(id) else {
+            continue;
+        };
+        let mut case = Case {
+            id: case_id,
+            ..Case::default()
+        };
+        for (status, age_days) in changes {
+            let at = days_ago(*age_days);
+            if case.created_at.is_empty() {
+                case.created_at = at.clone();
+            }
+            crate::sync::apply_status(&mut case, status, &at);
+            survey.workflow.status = Some((*status).to_owned());
+            survey.workflow.happened_at = Some(at);
+        }
+        if let Some(n) = note {
+            survey.workflow.notes.push(n.to_owned());
+        }
+        survey.workflow.case = Some(case);
     }
 }
 

@@ -48,6 +48,8 @@ pub struct State {
     pub surveys: Vec<Survey>,
     /// Reason codes.
     pub reasons: Vec<Reason>,
+    /// Activities (`PUT /activities`), in creation order.
+    pub activities: Vec<Activity>,
     /// Id counters.
     pub counters: Counters,
     /// Whether the demo data set was added.
@@ -81,6 +83,7 @@ impl State {
             contacts: Vec::new(),
             surveys: Vec::new(),
             reasons: Vec::new(),
+            activities: Vec::new(),
             counters: Counters {
                 division: GLOBAL_DIVISION_ID,
                 ..Counters::default()
@@ -158,6 +161,10 @@ pub struct Counters {
     pub account: u64,
     /// Last contact id.
     pub contact: u64,
+    /// Last close-loop case id.
+    pub case: u64,
+    /// Last activity id.
+    pub activity: u64,
 }
 
 /// A bearer token issued by `POST /oauth2/token`.
@@ -520,6 +527,57 @@ pub struct Workflow {
     pub notes: Vec<String>,
     /// When the last change happened.
     pub happened_at: Option<String>,
+    /// The close-loop case (v7), once a status was set through `PUT /close-loop/status`.
+    pub case: Option<Case>,
+}
+
+/// A close-the-loop case (art 5000880297): the latest status of a survey's follow-up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Case {
+    /// Case id: the listing's order and its cursor.
+    pub id: u64,
+    /// `open`, `progress` or `closed`.
+    pub status: String,
+    /// When the case went `open` (start of the follow-up time).
+    pub opened_at: Option<String>,
+    /// When it went `progress` (end of follow-up, start of close time).
+    pub progress_at: Option<String>,
+    /// Whole hours from open to progress (art 5000883702); cleared on re-opening.
+    pub time_to_follow_up: Option<i64>,
+    /// Whole hours from progress to closed; cleared on re-opening.
+    pub time_to_close: Option<i64>,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS` of the last change.
+    pub updated_at: String,
+}
+
+/// An activity (`PUT /activities`, art 5000810958).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Activity {
+    /// Id.
+    pub id: u64,
+    /// Reference (unique across activities); `None` when created without one.
+    pub reference: Option<String>,
+    /// Account reference (created when unknown).
+    pub account: String,
+    /// E-mail address or phone of an existing contact.
+    pub contact: Option<String>,
+    /// Type, e.g. `Ticket`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Source, e.g. `Freshdesk`.
+    pub source: String,
+    /// As sent: `Y-m-d H:i:s`, optionally with an offset (`+0530`).
+    pub happened_at: String,
+    /// `additional_information_object` / `additional_information_array[..]`.
+    pub additional_information: serde_json::Map<String, serde_json::Value>,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub updated_at: String,
 }
 
 /// A reason code.

@@ -4,6 +4,7 @@ mod sandbox {
     pub mod common;
 
     mod accounts;
+    mod activities;
     mod anonymize;
     mod auth;
     mod binary;
