@@ -1,6 +1,6 @@
 //! The shared context of the three listeners: state, request log, faults, settings.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 
 use crate::faults::{FaultConfig, FaultEngine};
 use crate::log::RequestLog;
+use crate::profile::Profile;
 use crate::state::State;
 
 /// The state behind one mutex, with a change counter the saver watches.
@@ -58,6 +59,7 @@ pub(crate) struct App {
     pub(crate) log: RequestLog,
     pub(crate) faults: FaultEngine,
     token_ttl_ms: AtomicU64,
+    profile: AtomicU8,
 }
 
 impl App {
@@ -66,12 +68,14 @@ impl App {
         faults: FaultConfig,
         token_ttl: Duration,
         log_capacity: usize,
+        profile: Profile,
     ) -> App {
         App {
             store: Store::new(state),
             log: RequestLog::new(log_capacity),
             faults: FaultEngine::new(faults),
             token_ttl_ms: AtomicU64::new(u64::try_from(token_ttl.as_millis()).unwrap_or(u64::MAX)),
+            profile: AtomicU8::new(profile.to_u8()),
         }
     }
 
@@ -84,5 +88,13 @@ impl App {
             u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
         );
+    }
+
+    pub(crate) fn profile(&self) -> Profile {
+        Profile::from_u8(self.profile.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_profile(&self, profile: Profile) {
+        self.profile.store(profile.to_u8(), Ordering::Relaxed);
     }
 }

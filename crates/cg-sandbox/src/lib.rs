@@ -15,6 +15,7 @@ mod lists;
 mod log;
 mod params;
 pub mod persist;
+mod profile;
 mod reasons;
 mod records;
 mod report;
@@ -42,6 +43,7 @@ use tokio::task::JoinHandle;
 pub use faults::{Fault, FaultConfig};
 pub use files::{MAX_FILE_BYTES, MAX_RECORD_ROWS, MAX_REVENUE_ROWS};
 pub use log::{AuthKind, Family, LoggedRequest};
+pub use profile::Profile;
 pub use seed::{DEMO_TOUCHPOINTS, demo_configuration};
 pub use state::{
     Configuration, DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONFIGURATION,
@@ -66,6 +68,7 @@ pub struct SandboxBuilder {
     host: IpAddr,
     base_port: u16,
     log_capacity: usize,
+    profile: Profile,
 }
 
 impl Default for SandboxBuilder {
@@ -79,6 +82,7 @@ impl Default for SandboxBuilder {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             base_port: 0,
             log_capacity: DEFAULT_LOG_CAPACITY,
+            profile: Profile::Standard,
         }
     }
 }
@@ -135,6 +139,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// The shape of the answers (default [`Profile::Standard`]; see [`Profile`]).
+    pub fn profile(mut self, profile: Profile) -> SandboxBuilder {
+        self.profile = profile;
+        self
+    }
+
     /// Binds the three listeners and starts serving on the current tokio runtime.
     ///
     /// # Panics
@@ -177,6 +187,7 @@ impl SandboxBuilder {
             self.faults,
             self.token_ttl,
             self.log_capacity,
+            self.profile,
         ));
         let (shutdown, stop) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -338,6 +349,17 @@ impl Sandbox {
     /// Appends faults for the next requests of the affected families.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.app.faults.push(faults);
+    }
+
+    /// The answer profile in use.
+    pub fn profile(&self) -> Profile {
+        self.app.profile()
+    }
+
+    /// Switches the answer profile for the next requests (the state is unchanged, so
+    /// both profiles can be compared on the very same items).
+    pub fn set_profile(&self, profile: Profile) {
+        self.app.set_profile(profile);
     }
 
     /// Changes the lifetime of tokens issued from now on.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cg_sandbox::{FaultConfig, Sandbox};
+use cg_sandbox::{FaultConfig, Profile, Sandbox};
 use clap::Parser;
 
 /// A local, stateful emulator of the CustomerGauge API.
@@ -45,6 +45,12 @@ struct Args {
     /// Register another v4.1 API key (repeatable).
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
+
+    /// Shape of the answers: `standard` (as the spec) or `variant` (the other shape the
+    /// docs allow: numbers as strings and strings as numbers, nested v7 contact/account,
+    /// unknown enum values, null lists, extra fields; same items).
+    #[arg(long, value_name = "PROFILE", default_value = "standard")]
+    profile: Profile,
 
     /// Faults to inject, as FaultConfig JSON or @FILE, e.g.
     /// '{"seed":1,"server_error_rate":0.1,"latency_ms":50}'.
@@ -105,6 +111,7 @@ async fn main() -> ExitCode {
         .port(args.port)
         .seed_demo(args.seed_demo)
         .token_ttl(Duration::from_secs(args.token_ttl))
+        .profile(args.profile)
         .faults(faults);
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
@@ -139,6 +146,9 @@ async fn main() -> ExitCode {
     println!("configuration  {}", sandbox.demo_configuration());
     if let Some(path) = &args.state {
         println!("state          {}", path.display());
+    }
+    if args.profile != Profile::Standard {
+        println!("profile        {}", args.profile);
     }
     stopped().await;
     sandbox.shutdown().await;

@@ -237,7 +237,7 @@ async fn v41(app: &App, call: &Call, rest: &str) -> Response {
     }
     let result = v41_call(app, call, module).await;
     match result {
-        Ok(data) => respond::v41_data(format, data),
+        Ok(data) => respond::v41_data(format, app.profile().v41(module, data)),
         Err(e) => e.into_response(format),
     }
 }

@@ -264,7 +264,7 @@ pub(crate) fn export(app: &App, responses: bool, params: &Params) -> Response {
             .collect();
         (items, last)
     });
-    respond::json(StatusCode::OK, &page(items, last))
+    respond::json(StatusCode::OK, &app.profile().v7(page(items, last)))
 }
 
 /// `PUT /v7/rest/close-loop/status`.
@@ -384,10 +384,10 @@ pub(crate) fn close_loop(app: &App, body: &[u8]) -> Response {
     }
     respond::json(
         StatusCode::OK,
-        &Val::obj()
+        &app.profile().v7(Val::obj()
             .with("message", "Status updated.")
             .with("number_customergauge", id)
-            .with("status", status),
+            .with("status", status)),
     )
 }
 
@@ -474,7 +474,7 @@ pub(crate) fn cases(app: &App, params: &Params) -> Response {
         let items: Vec<Val> = found.iter().map(|(c, sv)| case_item(sv, c)).collect();
         (items, last)
     });
-    respond::json(StatusCode::OK, &page(items, last))
+    respond::json(StatusCode::OK, &app.profile().v7(page(items, last)))
 }
 
 /// `{"data": [..], "cursor": {"next": <integer>}}`.

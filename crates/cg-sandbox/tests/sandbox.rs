@@ -13,6 +13,7 @@ mod sandbox {
     mod formats;
     mod hierarchy;
     mod lists;
+    mod profiles;
     mod reasons;
     mod records;
     mod report;
