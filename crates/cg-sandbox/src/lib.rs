@@ -44,10 +44,11 @@ pub use faults::{Fault, FaultConfig};
 pub use files::{MAX_FILE_BYTES, MAX_RECORD_ROWS, MAX_REVENUE_ROWS};
 pub use log::{AuthKind, Family, LoggedRequest};
 pub use profile::Profile;
-pub use seed::{DEMO_TOUCHPOINTS, demo_configuration};
+pub use seed::{DEMO_TOUCHPOINTS, demo_configuration, demo_configuration_without_rule};
 pub use state::{
     Configuration, DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONFIGURATION,
-    DEMO_OPEN_CONFIGURATION, FieldFormat, FieldSetting, FieldTarget, State,
+    DEMO_CONFIGURATION_NO_RULE, DEMO_OPEN_CONFIGURATION, DuplicationRule, FieldFormat,
+    FieldSetting, FieldTarget, State,
 };
 
 use app::App;
@@ -298,6 +299,12 @@ impl Sandbox {
     /// Reference of the demo Inbound Mapping ([`demo_configuration`]).
     pub fn demo_configuration(&self) -> String {
         DEMO_CONFIGURATION.to_owned()
+    }
+
+    /// Reference of the demo mapping without a duplication rule
+    /// ([`DEMO_CONFIGURATION_NO_RULE`], [`demo_configuration_without_rule`]).
+    pub fn demo_configuration_without_rule(&self) -> String {
+        DEMO_CONFIGURATION_NO_RULE.to_owned()
     }
 
     /// Registers an OAuth2 client.

@@ -5,9 +5,9 @@ use chrono::{Duration as Days, NaiveDate, NaiveDateTime, Utc};
 
 use crate::state::{
     Account, Bounce, Case, Configuration, Contact, DEMO_API_KEY, DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET, DEMO_CONFIGURATION, DEMO_OPEN_CONFIGURATION, Division, FieldFormat,
-    FieldSetting, FieldTarget, GLOBAL_DIVISION_ID, Reason, State, Survey, SurveyKind, Unsubscribe,
-    Upload, UploadKind,
+    DEMO_CLIENT_SECRET, DEMO_CONFIGURATION, DEMO_CONFIGURATION_NO_RULE, DEMO_OPEN_CONFIGURATION,
+    Division, FieldFormat, FieldSetting, FieldTarget, GLOBAL_DIVISION_ID, Reason, State, Survey,
+    SurveyKind, Unsubscribe, Upload, UploadKind,
 };
 
 /// Touchpoints that exist in the demo system (the demo mapping restricts to these).
@@ -35,7 +35,15 @@ pub fn demo_configuration() -> Configuration {
         .duplication_window_days(30)
 }
 
-/// Credentials, the two demo mappings, and reason codes.
+/// The demo Inbound Mapping's field settings without a duplication rule
+/// ([`DEMO_CONFIGURATION_NO_RULE`]).
+pub fn demo_configuration_without_rule() -> Configuration {
+    let mut configuration = demo_configuration().duplication(None);
+    configuration.name = "Demo survey import (no duplication rule)".to_owned();
+    configuration
+}
+
+/// Credentials, the three demo mappings, and reason codes.
 pub(crate) fn setup(state: &mut State) {
     state
         .clients
@@ -44,6 +52,10 @@ pub(crate) fn setup(state: &mut State) {
     state
         .configurations
         .insert(DEMO_CONFIGURATION.to_owned(), demo_configuration());
+    state.configurations.insert(
+        DEMO_CONFIGURATION_NO_RULE.to_owned(),
+        demo_configuration_without_rule(),
+    );
     state.configurations.insert(
         DEMO_OPEN_CONFIGURATION.to_owned(),
         Configuration::standard("Demo contact import (no rules)"),

@@ -12,6 +12,10 @@ pub const DEMO_CLIENT_SECRET: &str = "sandbox-demo-secret";
 pub const DEMO_API_KEY: &str = "sandbox-demo-api-key";
 /// Reference of the demo Inbound Mapping (with field settings and a duplication rule).
 pub const DEMO_CONFIGURATION: &str = "9dd58237-c913-4073-9c76-07da0b49ff50";
+/// Reference of the demo Inbound Mapping's twin without a duplication rule (same field
+/// settings): a repeated record sends another survey, as on an account whose mapping has
+/// no rule.
+pub const DEMO_CONFIGURATION_NO_RULE: &str = "2c6e1f0a-7d43-4b8e-9a15-3f0b6c2d8e71";
 /// Reference of a second, permissive demo Inbound Mapping (no field rules, no duplication rule).
 pub const DEMO_OPEN_CONFIGURATION: &str = "53505294-0b20-2509-b15d-c8e377701d66";
 /// Id of the root division `Global`.
@@ -252,17 +256,37 @@ pub struct Upload {
     pub created_surveys: Vec<u64>,
 }
 
-/// An Inbound Mapping: the fields `PUT /records/` takes, their settings, and the
-/// duplication rule.
+/// An Inbound Mapping: the fields `PUT /records/` takes, their settings, and its
+/// duplication rule (a setting of the mapping, as in the vendor's Inbound Mapping).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Configuration {
     /// Display name.
     pub name: String,
     /// The mapped fields, in validation order.
     pub fields: Vec<FieldSetting>,
-    /// Duplication rule: a contact that got a survey through this mapping less than this
-    /// many days ago is refused (`duplicate`). `None`: no rule.
-    pub duplication_window_days: Option<u32>,
+    /// The duplication rule; `None`: no rule, every accepted record sends a survey.
+    #[serde(default)]
+    pub duplication: Option<DuplicationRule>,
+}
+
+/// A duplication rule: a record for a contact (same e-mail, else phone) that got a
+/// survey less than `window` ago is refused with `duplicate` and that survey's CG-ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicationRule {
+    /// How far back an earlier survey counts.
+    pub window: std::time::Duration,
+}
+
+impl DuplicationRule {
+    /// A rule with this window.
+    pub fn new(window: std::time::Duration) -> DuplicationRule {
+        DuplicationRule { window }
+    }
+
+    /// A rule of `days` days (the vendor's setting is in days).
+    pub fn days(days: u32) -> DuplicationRule {
+        DuplicationRule::new(std::time::Duration::from_secs(u64::from(days) * 86_400))
+    }
 }
 
 impl Configuration {
@@ -271,7 +295,7 @@ impl Configuration {
         Configuration {
             name: name.into(),
             fields: Vec::new(),
-            duplication_window_days: None,
+            duplication: None,
         }
     }
 
@@ -281,10 +305,15 @@ impl Configuration {
         self
     }
 
-    /// Sets the duplication rule.
-    pub fn duplication_window_days(mut self, days: u32) -> Configuration {
-        self.duplication_window_days = Some(days);
+    /// Sets (or with `None` removes) the duplication rule.
+    pub fn duplication(mut self, rule: impl Into<Option<DuplicationRule>>) -> Configuration {
+        self.duplication = rule.into();
         self
+    }
+
+    /// Sets a duplication rule of `days` days.
+    pub fn duplication_window_days(self, days: u32) -> Configuration {
+        self.duplication(DuplicationRule::days(days))
     }
 
     /// The standard mapping: Email, Phone, First Name, Last Name, Account Name,
@@ -621,7 +650,16 @@ mod tests {
             Some(DEMO_CLIENT_SECRET)
         );
         assert!(state.api_keys.contains(DEMO_API_KEY));
-        assert!(state.configurations.contains_key(DEMO_CONFIGURATION));
+        assert!(
+            state.configurations[DEMO_CONFIGURATION]
+                .duplication
+                .is_some()
+        );
+        assert!(
+            state.configurations[DEMO_CONFIGURATION_NO_RULE]
+                .duplication
+                .is_none()
+        );
         assert_eq!(
             state.division(GLOBAL_DIVISION).map(|d| d.id),
             Some(GLOBAL_DIVISION_ID)

@@ -230,3 +230,54 @@ async fn records_fault_after_processing() {
     );
     assert!(ctx.sb.faults().script.is_empty());
 }
+
+/// A record answered 502 after it was processed, then sent again: with a duplication
+/// rule the resend is refused as a duplicate of the first survey; without one it sends a
+/// second survey (why a client must not resend an unknown outcome by default).
+#[tokio::test]
+async fn after_processing_faults_on_both_kinds_of_mapping() {
+    let ctx = Ctx::new().await;
+    let put = |configuration: &'static str, email: &'static str| {
+        ctx.http
+            .put(ctx.imports("/records/"))
+            .header("Authorization", ctx.bearer())
+            .json(&json!({"configuration": configuration, "record": {"Email": email, "Account Name": "ACME"}}))
+            .send()
+    };
+    for (configuration, email) in [
+        (cg_sandbox::DEMO_CONFIGURATION, "ruled@example.com"),
+        (
+            cg_sandbox::DEMO_CONFIGURATION_NO_RULE,
+            "unruled@example.com",
+        ),
+    ] {
+        ctx.sb.set_faults(
+            FaultConfig::default()
+                .after_processing(true)
+                .families([Family::Imports])
+                .script([Fault::Status(502)]),
+        );
+        assert_eq!(put(configuration, email).await.unwrap().status(), 502);
+        let again = put(configuration, email).await.unwrap();
+        let surveys = ctx
+            .sb
+            .state()
+            .surveys
+            .iter()
+            .filter(|s| s.email.as_deref() == Some(email))
+            .count();
+        if configuration == cg_sandbox::DEMO_CONFIGURATION {
+            assert_eq!(again.status(), 422);
+            let body: serde_json::Value = again.json().await.unwrap();
+            assert!(
+                body["errors"]["duplicate"][0]
+                    .as_str()
+                    .is_some_and(|m| m.contains("duplicates with"))
+            );
+            assert_eq!(surveys, 1, "the rule keeps one survey");
+        } else {
+            assert_eq!(again.status(), 200);
+            assert_eq!(surveys, 2, "no rule: the resend surveyed the contact twice");
+        }
+    }
+}
