@@ -40,7 +40,7 @@ use rand::distr::Alphanumeric;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, FaultConfig};
+pub use faults::{Fault, FaultConfig, RateLimit};
 pub use files::{MAX_FILE_BYTES, MAX_RECORD_ROWS, MAX_REVENUE_ROWS};
 pub use log::{AuthKind, Family, LoggedRequest};
 pub use profile::Profile;

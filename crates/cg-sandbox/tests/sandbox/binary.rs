@@ -18,6 +18,7 @@ fn help_explains_the_ports() {
         "--token-ttl",
         "--faults",
         "--profile",
+        "--rate-limit",
     ] {
         assert!(text.contains(needle), "{needle} missing in --help:\n{text}");
     }
@@ -31,6 +32,18 @@ fn unknown_profile_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("standard or variant"));
+}
+
+#[test]
+fn bad_rate_limit_is_refused() {
+    for args in [
+        &["--rate-limit", "0"][..],
+        &["--rate-limit", "fast"],
+        &["--rate-limit-burst", "3"],
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
 }
 
 #[test]
