@@ -101,6 +101,10 @@ pub(crate) fn is_valid_happened_at(text: &str) -> bool {
 }
 
 fn contact_exists(state: &State, contact: &str) -> bool {
+    if state.contact_by_email(contact).is_some() {
+        return true;
+    }
+    // Phones are not indexed across contacts that have an address; activities are rare.
     state.contacts.iter().any(|c| {
         c.email
             .as_deref()

@@ -10,6 +10,7 @@ mod auth;
 mod faults;
 mod files;
 mod hierarchy;
+mod index;
 mod ingest;
 mod lists;
 mod log;
@@ -283,7 +284,11 @@ impl Sandbox {
 
     /// Reads or changes the state (a change is saved like any other).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        self.app.store.write(f)
+        self.app.store.write(|s| {
+            let result = f(s);
+            s.reindex();
+            result
+        })
     }
 
     /// The demo client's (client id, client secret).

@@ -287,9 +287,9 @@ fn duplicate_of(state: &State, survey: &Survey, rule: DuplicationRule) -> Option
         .and_then(|window| Utc::now().naive_utc().checked_sub_signed(window))
         .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
     state
-        .surveys
-        .iter()
-        .rev()
+        .survey_ids_of(survey.email.as_deref(), survey.phone.as_deref())
+        .into_iter()
+        .filter_map(|id| state.survey(id))
         .filter(|s| !s.anonymized && s.date_creation >= since)
         .find(|s| match (&survey.email, &survey.phone) {
             (Some(e), _) => s

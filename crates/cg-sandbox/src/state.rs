@@ -58,6 +58,9 @@ pub struct State {
     pub counters: Counters,
     /// Whether the demo data set was added.
     pub demo_seeded: bool,
+    /// Lookups by e-mail, phone and reference (derived, rebuilt by [`State::reindex`]).
+    #[serde(skip)]
+    pub(crate) index: crate::index::Index,
 }
 
 impl Default for State {
@@ -93,6 +96,7 @@ impl State {
                 ..Counters::default()
             },
             demo_seeded: false,
+            index: crate::index::Index::default(),
         }
     }
 
@@ -140,14 +144,8 @@ impl State {
         let id = self.counters.survey;
         survey.number_customergauge = id;
         self.surveys.push(survey);
+        self.index_survey(id);
         id
-    }
-
-    /// Whether this address is on the unsubscribe list (case-insensitive).
-    pub fn is_unsubscribed(&self, email: &str) -> bool {
-        self.unsubscribes
-            .iter()
-            .any(|u| u.email.eq_ignore_ascii_case(email))
     }
 }
 
