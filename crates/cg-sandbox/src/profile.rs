@@ -16,7 +16,8 @@
 //!   `good_bad` `neutral` (1 in 4), transaction `status` `SCHEDULED` (1 in 5), v7 survey
 //!   `status` `SCHEDULED` (1 in 5), close-loop case `status` `escalated` (1 in 3);
 //! - fields the spec does not list: `revision` on v4.1 items, `language` on v7 items,
-//!   `meta` in the v7 envelope.
+//!   `meta` in the v7 envelope;
+//! - a `{"message": ..}` body on the imports answers that are empty in Standard.
 //!
 //! v7 cursors are JSON integers in both profiles (art 5000880297).
 
@@ -26,7 +27,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::respond::Val;
+use axum::body::HttpBody as _;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::respond::{self, Val};
 
 /// The shape of the sandbox's answers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,6 +94,23 @@ impl Profile {
             Val::Obj(_) => rewrite_object(data, &[]),
             other => other,
         }
+    }
+
+    /// An imports answer: Variant gives the empty success answers of `/records/` and
+    /// `/accounts` a JSON `{"message": ..}` body (as `/activities` has), which a client
+    /// must accept as well as an empty one.
+    pub(crate) fn imports(self, response: Response) -> Response {
+        let status = response.status();
+        let empty = response.body().size_hint().exact() == Some(0);
+        if self == Profile::Standard || !status.is_success() || !empty {
+            return response;
+        }
+        let text = if status == StatusCode::CREATED {
+            "Created."
+        } else {
+            "Imported."
+        };
+        respond::message(status, text)
     }
 
     /// A v7 answer (`{"data": [..], "cursor": {..}}` or a status answer).

@@ -133,7 +133,8 @@ fn imports(app: &App, call: &Call) -> Response {
     if !auth::authorized(app, &call.headers, false) {
         return unauthenticated();
     }
-    put(app, call.content_type(), &call.body)
+    app.profile()
+        .imports(put(app, call.content_type(), &call.body))
 }
 
 async fn api(app: &App, call: &Call) -> Response {

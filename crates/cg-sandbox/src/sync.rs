@@ -454,13 +454,14 @@ pub(crate) fn cases(app: &App, params: &Params) -> Response {
     let per_page = parse_per_page(params, &mut errors);
     let start = parse_date_param(params, "updated_at[start]", "updated_at.start", &mut errors);
     let end = parse_date_param(params, "updated_at[end]", "updated_at.end", &mut errors);
+    // The article documents an integer cursor: a bad one fails validation (422) here.
+    let after = parse_cursor(params).unwrap_or_else(|_| {
+        errors.add("cursor", "The cursor field must be an integer.");
+        0
+    });
     if !errors.is_empty() {
         return errors.into_response();
     }
-    let after = match parse_cursor(params) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let (items, last) = app.store.read(|s| {
         let mut found: Vec<(&Case, &Survey)> = s
             .surveys

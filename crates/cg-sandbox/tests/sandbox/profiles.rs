@@ -250,6 +250,20 @@ async fn variant_shapes_in_detail() {
         })))
         .await;
     assert_eq!(put.1["number_customergauge"], json!("4"));
+    let record = ctx
+        .send(ctx.http.put(ctx.imports("/records/")).json(&json!({
+            "configuration": cg_sandbox::DEMO_OPEN_CONFIGURATION, "record": {"Email": "v@example.com"}
+        })))
+        .await;
+    assert_eq!(record, (200, json!({"message": "Imported."})));
+    let account = ctx
+        .send(
+            ctx.http
+                .put(ctx.imports("/accounts"))
+                .json(&json!({"reference": "Variant Ltd"})),
+        )
+        .await;
+    assert_eq!(account, (201, json!({"message": "Created."})));
     // Errors keep their documented shape in both profiles.
     let (status, error) = ctx.get("transactions.json?status=NOPE").await;
     assert_eq!(status, 400);

@@ -276,7 +276,12 @@ async fn close_loop_cases_filters_and_errors() {
         json!(["The updated_at.start field must match the format Y-m-d."])
     );
     assert!(body["errors"]["per_page"].is_array());
-    assert_eq!(cases(&ctx, "cursor=abc").await.0, 400);
+    let (status, body) = cases(&ctx, "cursor=abc").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["errors"]["cursor"],
+        json!(["The cursor field must be an integer."])
+    );
     let post = send(
         ctx.http
             .post(ctx.v7("sync/close-loop"))
