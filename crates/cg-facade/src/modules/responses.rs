@@ -164,7 +164,7 @@ pub struct SurveyResponse {
     pub drivers: Vec<SurveyDriver>,
     /// Tags (with [`With::Tags`]).
     #[serde(deserialize_with = "lenient::list")]
-    pub tags: Vec<Value>,
+    pub tags: Vec<String>,
     /// Additional questions, as sent (with [`With::Questions`]).
     #[serde(deserialize_with = "lenient::list")]
     pub questions: Vec<Map<String, Value>>,
