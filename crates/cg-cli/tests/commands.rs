@@ -823,10 +823,12 @@ fn service_errors_are_one_line_with_code_and_message() {
     );
     assert!(run.stdout.is_empty());
 
-    // A wrong secret: the token endpoint refuses; one line, exit 1.
-    let mut args = sb.connection_as("sandbox-demo-client", "wrong");
+    // A wrong secret: the token endpoint refuses; one line, exit 4 (authentication).
+    let mut args = sb.connection_as("sandbox-demo-client");
     args.extend(["hierarchy", "list"].map(String::from));
-    let refused = common::cg(&args).expect_code(1);
+    let mut c = sb.command_as("wrong");
+    c.args(&args);
+    let refused = common::run_command(c, args).expect_code(4);
     assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
     refused.error_line();
 
@@ -836,7 +838,7 @@ fn service_errors_are_one_line_with_code_and_message() {
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
         let url = format!("http://127.0.0.1:{port}");
-        common::cg(&[
+        let args: Vec<String> = [
             "--api-url",
             &url,
             "--imports-url",
@@ -845,12 +847,14 @@ fn service_errors_are_one_line_with_code_and_message() {
             &url,
             "--client-id",
             "id",
-            "--client-secret",
-            "secret",
             "hierarchy",
             "list",
-        ])
-        .expect_code(1)
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut c = common::cg_command();
+        c.args(&args).env("CG_CLIENT_SECRET", "secret");
+        common::run_command(c, args).expect_code(1)
     };
     assert_eq!(closed.stderr.lines().count(), 1, "{}", closed.stderr);
     insta::assert_snapshot!(
@@ -875,7 +879,7 @@ fn listings_stream_one_json_object_per_line() {
     ]);
     let mut args = sb.connection();
     args.extend(["bounces", "list", "--page-size", "1000", "-o", "json"].map(String::from));
-    let mut c = common::cg_command();
+    let mut c = sb.command();
     c.args(&args);
     let mut child = c.spawn().expect("cg runs");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
@@ -925,7 +929,7 @@ fn verbose_tracing_goes_to_stderr_without_colour_codes() {
     let sb = TestSandbox::start();
     let quiet = sb.cg(&["hierarchy", "list"]).ok();
     for (flag, level) in [("-v", "INFO"), ("-vv", "DEBUG"), ("-vvv", "TRACE")] {
-        let mut args = common::cg_command();
+        let mut args = sb.command();
         let mut all = sb.connection();
         all.extend([flag, "hierarchy", "list"].map(String::from));
         // Without NO_COLOR: colour is off because stderr is a pipe.

@@ -25,7 +25,7 @@ struct PtyRun {
 }
 
 impl PtyRun {
-    fn spawn(program: &str, args: &[String], cwd: &Path) -> PtyRun {
+    fn spawn(program: &str, args: &[String], cwd: &Path, env: (&str, String)) -> PtyRun {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 40,
@@ -44,6 +44,8 @@ impl PtyRun {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("CG_BIN", CG);
+        cmd.env("CG_CONFIG", common::no_config());
+        cmd.env(env.0, env.1);
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -140,7 +142,7 @@ fn progress_bar_is_drawn_on_a_terminal() {
     let (sb, tmp) = slow_import();
     let mut args = IMPORT.to_vec();
     args.push("4");
-    let run = PtyRun::spawn(CG, &cg_args(&sb, &args), tmp.path());
+    let run = PtyRun::spawn(CG, &cg_args(&sb, &args), tmp.path(), sb.secret_env());
     let (code, screen) = run.finish();
     assert_eq!(code, 0, "{screen}");
     // The bar: its position against the row count, the word "records", the bar's cells.
@@ -188,7 +190,7 @@ fn no_progress_bar_when_stdout_is_not_a_terminal() {
     let mut import = IMPORT.to_vec();
     import.push("4");
     args.extend(cg_args(&sb, &import));
-    let run = PtyRun::spawn("sh", &args, tmp.path());
+    let run = PtyRun::spawn("sh", &args, tmp.path(), sb.secret_env());
     let (code, screen) = run.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(
@@ -231,6 +233,7 @@ fn anonymize_asks_at_a_terminal() {
             &["anonymize", "run", "--email", "jane.roe@example.com"],
         ),
         tmp.path(),
+        sb.secret_env(),
     );
     run.wait_for("[y/N]");
     assert!(
@@ -267,6 +270,7 @@ fn anonymize_cancelled_at_a_terminal() {
             &["anonymize", "run", "--email", "jane.roe@example.com"],
         ),
         tmp.path(),
+        sb.secret_env(),
     );
     run.wait_for("[y/N]");
     run.type_line("");

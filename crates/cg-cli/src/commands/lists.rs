@@ -2,10 +2,10 @@
 
 use cg_facade::Client;
 use cg_facade::modules::lists::BounceKind;
-use futures::StreamExt;
 use serde_json::json;
 
 use crate::cli::{BouncesCommand, UnsubscribesCommand};
+use crate::commands::print_stream;
 use crate::error::CliError;
 use crate::output::Printer;
 
@@ -19,19 +19,18 @@ pub async fn unsubscribes(
             client.unsubscribes().add(email.clone()).await?;
             out.row(vec![("email", json!(email)), ("result", json!("added"))])?;
         }
-        UnsubscribesCommand::List(range) => {
+        UnsubscribesCommand::List { range, limit } => {
             let mut list = client.unsubscribes().list();
-            if let Some(from) = range.from {
+            if let Some(from) = range.since {
                 list = list.from(from);
             }
-            if let Some(to) = range.to {
+            if let Some(to) = range.until {
                 list = list.to(to);
             }
-            let mut items = Box::pin(list.stream());
-            while let Some(item) = items.next().await {
-                let u = item?;
-                out.row(vec![("email", json!(u.email)), ("date", json!(u.date))])?;
-            }
+            print_stream(list.stream(), limit, out, |u| {
+                vec![("email", json!(u.email)), ("date", json!(u.date))]
+            })
+            .await?;
         }
     }
     Ok(())
@@ -42,27 +41,29 @@ pub async fn bounces(
     cmd: BouncesCommand,
     out: &mut Printer,
 ) -> Result<(), CliError> {
-    let BouncesCommand::List { range, page_size } = cmd;
+    let BouncesCommand::List {
+        range,
+        page_size,
+        limit,
+    } = cmd;
     let mut list = client.bounces().list().limit(page_size);
-    if let Some(from) = range.from {
+    if let Some(from) = range.since {
         list = list.from(from);
     }
-    if let Some(to) = range.to {
+    if let Some(to) = range.until {
         list = list.to(to);
     }
-    let mut items = Box::pin(list.stream());
-    while let Some(item) = items.next().await {
-        let b = item?;
+    print_stream(list.stream(), limit, out, |b| {
         let kind = b.kind.map(|k| match k {
             BounceKind::Hard => "hard",
             BounceKind::Soft => "soft",
         });
-        out.row(vec![
+        vec![
             ("email", json!(b.email)),
             ("type", json!(kind)),
             ("reason", json!(b.reason)),
             ("date", json!(b.date)),
-        ])?;
-    }
-    Ok(())
+        ]
+    })
+    .await
 }
