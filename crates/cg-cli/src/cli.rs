@@ -127,7 +127,7 @@ pub struct Global {
         hide_short_help = true
     )]
     pub wire_format: WireFormat,
-    /// How rows are printed: table, json (lines) or csv.
+    /// How rows are printed: table, json (lines) or csv
     ///
     /// The default is table, and JSON lines for `responses export`.
     #[arg(
@@ -180,8 +180,16 @@ pub enum OutputFormat {
 #[derive(Debug, Args, Clone, Copy)]
 pub struct Limit {
     /// Stop after N rows (no further pages are fetched).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub limit: Option<u64>,
+}
+
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("0 rows is not a listing: give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("not a whole number: {e}")),
+    }
 }
 
 impl Limit {

@@ -129,7 +129,7 @@ fn not_in_the_error_of_a_refused_secret() {
     for verbosity in [None, Some("-vvv")] {
         let mut args = vec!["hierarchy", "list"];
         args.extend(verbosity);
-        let run = run_as(&sb, tmp.path(), WRONG, &args).expect_code(1);
+        let run = run_as(&sb, tmp.path(), WRONG, &args).expect_code(4);
         assert!(
             run.error_line().contains("rejected the client credentials"),
             "{}",

@@ -289,3 +289,21 @@ fn anonymize_cancelled_at_a_terminal() {
             .all(|r| r.method == "GET")
     );
 }
+
+/// At a terminal the help is coloured; `NO_COLOR` turns that off (no-color.org).
+#[test]
+fn no_color_is_honoured_at_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let help = ["--help".to_string()];
+    let (code, coloured) =
+        PtyRun::spawn(CG, &help, tmp.path(), ("CG_PROFILE", "default".into())).finish();
+    assert_eq!(code, 0, "{coloured}");
+    assert!(coloured.contains("\u{1b}["), "no colour at a terminal");
+    let (code, plain) = PtyRun::spawn(CG, &help, tmp.path(), ("NO_COLOR", "1".into())).finish();
+    assert_eq!(code, 0, "{plain}");
+    assert!(plain.contains("Global options:"), "{plain}");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "colour despite NO_COLOR: {plain:?}"
+    );
+}
