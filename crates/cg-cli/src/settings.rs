@@ -137,13 +137,7 @@ impl Settings {
         if let Some(r) = &g.region {
             check_region(r)?;
         }
-        refuse_secret_flag(
-            g,
-            "client_secret",
-            "CG_CLIENT_SECRET",
-            Some("--client-secret-stdin"),
-        )?;
-        refuse_secret_flag(g, "api_key", "CG_API_KEY", None)?;
+        refuse_secret_flags(g)?;
 
         let (profile, profile_origin) = match &g.profile {
             Some(p) => (
@@ -232,6 +226,17 @@ impl Settings {
 pub fn check_region(text: &str) -> Result<cg_facade::Region, CliError> {
     text.parse::<cg_facade::Region>()
         .map_err(|e| CliError::Usage(format!("invalid region: {e}")))
+}
+
+/// Secrets given as flag values are refused: `ps` and shell history would keep them.
+pub fn refuse_secret_flags(g: &Global) -> Result<(), CliError> {
+    refuse_secret_flag(
+        g,
+        "client_secret",
+        "CG_CLIENT_SECRET",
+        Some("--client-secret-stdin"),
+    )?;
+    refuse_secret_flag(g, "api_key", "CG_API_KEY", None)
 }
 
 fn refuse_secret_flag(

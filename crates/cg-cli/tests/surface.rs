@@ -102,6 +102,28 @@ fn login_status_logout_with_precedence_and_no_secret_shown() {
     }
     let text = std::fs::read_to_string(&config).expect("readable");
     assert!(text.contains("[profiles.work]"), "{text}");
+    // A secret as a flag value is refused by login too, before anything is written.
+    let refused = cg_with(
+        &config,
+        &[],
+        &[
+            "--client-secret",
+            "flag-s3cret",
+            "--region",
+            "eu",
+            "auth",
+            "login",
+        ],
+        "",
+    )
+    .expect_code(2);
+    assert!(refused.error_line().contains("--client-secret is refused"));
+    assert_no_secret(&refused, "flag-s3cret");
+    assert!(
+        !std::fs::read_to_string(&config)
+            .expect("readable")
+            .contains("flag-s3cret")
+    );
     assert!(text.contains(&format!("client_id = \"{id}\"")), "{text}");
 
     // The profile alone is enough to run a command.

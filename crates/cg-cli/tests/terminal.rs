@@ -307,3 +307,47 @@ fn no_color_is_honoured_at_a_terminal() {
         "colour despite NO_COLOR: {plain:?}"
     );
 }
+
+/// `cg auth login` at a terminal: asks for what flags did not give, the secrets without
+/// echo; the file is the owner's only.
+#[test]
+fn auth_login_prompts_without_echoing_the_secret() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    let mut run = PtyRun::spawn(
+        CG,
+        &[
+            "--region".to_string(),
+            "us".into(),
+            "auth".into(),
+            "login".into(),
+        ],
+        tmp.path(),
+        ("CG_CONFIG", config.display().to_string()),
+    );
+    run.wait_for("client id");
+    run.type_line("my-client");
+    run.wait_for("client secret: ");
+    run.type_line("typed-s3cret");
+    run.wait_for("API key");
+    run.type_line("");
+    let (code, screen) = run.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("my-client"), "the id is echoed: {screen}");
+    assert!(
+        !screen.contains("typed-s3cret"),
+        "the secret was echoed: {screen}"
+    );
+    let text = std::fs::read_to_string(&config).expect("written");
+    assert!(text.contains("client_secret = \"typed-s3cret\""), "{text}");
+    assert!(
+        text.contains("region = \"us\"") && !text.contains("api_key"),
+        "{text}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&config)
+        .expect("there")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -9,7 +9,9 @@ use crate::connect::connect_with;
 use crate::error::CliError;
 use crate::output::Printer;
 use crate::profile::{ConfigFile, DEFAULT_PROFILE, Profile, config_path};
-use crate::settings::{Settings, Sourced, check_region, read_line, read_secret};
+use crate::settings::{
+    Settings, Sourced, check_region, read_line, read_secret, refuse_secret_flags,
+};
 
 pub async fn run(g: &Global, cmd: AuthCommand, out: &mut Printer) -> Result<(), CliError> {
     match cmd {
@@ -41,6 +43,7 @@ fn ask(given: &Option<String>, prompt: &str, required: bool) -> Result<Option<St
 }
 
 fn login(g: &Global, out: &mut Printer) -> Result<(), CliError> {
+    refuse_secret_flags(g)?;
     let name = profile_name(g);
     let path = config_path()?;
     let mut file = ConfigFile::load(&path)?;
