@@ -335,7 +335,7 @@ fn closed_stdout_ends_quietly() {
     }
 }
 
-/// Every exit code but 3 (import and upload tests) in one place; each from a real cause.
+/// Every exit code in one place, each from a real cause (5: [`interrupted_exits_5`]).
 #[test]
 fn exit_codes() {
     let top = cg(&["--help"]).ok();
@@ -360,6 +360,24 @@ fn exit_codes() {
     let mut c = sb.command_as("wrong");
     c.args(&args);
     run_command(c, args).expect_code(4);
+    // One row in, one refused by the mapping: partial, 3.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("two.csv"),
+        "Email,Account Name\nok@example.com,ACME\nno.account@example.com,\n",
+    )
+    .expect("written");
+    let partial = sb.cg_in(
+        tmp.path(),
+        &[
+            "records",
+            "import",
+            "two.csv",
+            "--configuration",
+            cg_sandbox::DEMO_CONFIGURATION,
+        ],
+    );
+    partial.expect_code(3);
 }
 
 /// Ctrl-C while a request is on its way: one line, exit 5.
