@@ -36,6 +36,9 @@ pub enum CliError {
     /// No token could be had with the configured credentials.
     #[error("{0}")]
     Auth(String),
+    /// Ctrl-C (SIGINT) stopped the command.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl CliError {
@@ -46,6 +49,7 @@ impl CliError {
             CliError::Usage(_) | CliError::Api(cg_facade::Error::InvalidInput { .. }) => EXIT_USAGE,
             CliError::Partial(_) => EXIT_PARTIAL,
             CliError::Auth(_) => EXIT_AUTH,
+            CliError::Interrupted => EXIT_INTERRUPTED,
             CliError::Api(cg_facade::Error::Auth { message, .. }) if !is_unreachable(message) => {
                 EXIT_AUTH
             }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
-use crate::error::{EXIT_ERROR, EXIT_INTERRUPTED};
+use crate::error::{CliError, EXIT_ERROR};
 use crate::settings::Given;
 
 fn main() -> ExitCode {
@@ -36,55 +36,58 @@ fn main() -> ExitCode {
         }
     };
     // `sandbox serve` stops on Ctrl-C by design, and `auth login` prompts: they keep the
-    // default handling. Everything else exits 5.
+    // default handling. Everything else ends with exit code 5.
     let handles_interrupt = !matches!(cli.command, Command::Sandbox(_) | Command::Auth(_));
-    if handles_interrupt && let Err(e) = exit_on_interrupt(&runtime) {
-        tracing::debug!("no Ctrl-C handler: {e}");
-    }
-    match runtime.block_on(commands::run(cli)) {
+    let result = runtime.block_on(async {
+        if !handles_interrupt {
+            return commands::run(cli).await;
+        }
+        // Registered before the command starts, so no interrupt is missed. Dropping the
+        // command's future runs its destructors (the sandbox stops, temporary files go).
+        let interrupt = match interrupted() {
+            Ok(signal) => signal,
+            Err(e) => {
+                tracing::debug!("no Ctrl-C handler: {e}");
+                return commands::run(cli).await;
+            }
+        };
+        tokio::select! {
+            result = commands::run(cli) => result,
+            () = interrupt => Err(CliError::Interrupted),
+        }
+    });
+    // A prompt may still wait for a line on a blocking thread: do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // `cg ... | head` closes stdout early: not an error.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
+            // At a terminal the line may follow a progress bar or a prompt: start a new one.
+            if matches!(e, CliError::Interrupted)
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            {
+                eprintln!();
+            }
             eprintln!("error: {e}");
             e.exit_code()
         }
     }
 }
 
-/// On SIGINT: one line and exit code 5. The handler is installed before the command starts
-/// (so no interrupt is missed) and runs on a worker thread (so it works while the main
-/// thread waits on a prompt).
-fn exit_on_interrupt(runtime: &tokio::runtime::Runtime) -> std::io::Result<()> {
-    let _entered = runtime.enter();
+/// A future that completes on SIGINT (Ctrl-C).
+fn interrupted() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut interrupt =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-        runtime.spawn(async move {
-            if interrupt.recv().await.is_some() {
-                interrupted();
-            }
-        });
+        let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        Ok(async move {
+            signal.recv().await;
+        })
     }
     #[cfg(not(unix))]
-    runtime.spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            interrupted();
-        }
-    });
-    Ok(())
-}
-
-fn interrupted() -> ! {
-    // At a terminal the line may follow a progress bar or a prompt: start a new one.
-    let newline = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        "\n"
-    } else {
-        ""
-    };
-    eprintln!("{newline}error: interrupted");
-    std::process::exit(i32::from(EXIT_INTERRUPTED))
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// `-v` info, `-vv` debug, `-vvv` trace, to stderr; `RUST_LOG` wins when set.

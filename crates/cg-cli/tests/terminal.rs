@@ -99,6 +99,12 @@ impl PtyRun {
         self.writer.flush().expect("flushed");
     }
 
+    /// Ctrl-C, as typed: the terminal sends SIGINT to the program.
+    fn ctrl_c(&mut self) {
+        self.writer.write_all(b"\x03").expect("typed");
+        self.writer.flush().expect("flushed");
+    }
+
     /// Waits for the exit; the exit code and everything the terminal showed.
     fn finish(mut self) -> (u32, String) {
         let status = self.child.wait().expect("exit status");
@@ -350,4 +356,29 @@ fn auth_login_prompts_without_echoing_the_secret() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+/// Ctrl-C at the confirmation prompt: exit 5 at once, nothing anonymized.
+#[test]
+fn ctrl_c_at_the_prompt_exits_5() {
+    let sb = TestSandbox::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut run = PtyRun::spawn(
+        CG,
+        &cg_args(
+            &sb,
+            &["anonymize", "run", "--email", "jane.roe@example.com"],
+        ),
+        tmp.path(),
+        sb.secret_env(),
+    );
+    run.wait_for("[y/N]");
+    run.ctrl_c();
+    let (code, screen) = run.finish();
+    assert_eq!(code, 5, "{screen}");
+    assert!(
+        screen.trim_end().ends_with("error: interrupted"),
+        "{screen}"
+    );
+    assert!(!sb.sandbox.state().survey(2).expect("survey 2").anonymized);
 }
