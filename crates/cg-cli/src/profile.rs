@@ -90,7 +90,7 @@ impl ConfigFile {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| {
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
             // toml's Display quotes the offending line, which may hold a secret: message and line only.
             let line = e
                 .span()
@@ -101,7 +101,30 @@ impl ConfigFile {
                 line.map(|l| format!(" line {l}")).unwrap_or_default(),
                 e.message()
             ))
-        })
+        })?;
+        file.warn_if_readable_by_others(path);
+        Ok(file)
+    }
+
+    /// Secrets in a file others can read: said on stderr (the file is the user's to fix).
+    fn warn_if_readable_by_others(&self, path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let holds_secrets = self
+                .profiles
+                .values()
+                .any(|p| p.client_secret.is_some() || p.api_key.is_some());
+            let mode = std::fs::metadata(path).map(|m| m.permissions().mode());
+            if holds_secrets && mode.is_ok_and(|m| m & 0o077 != 0) {
+                eprintln!(
+                    "warning: {} holds secrets and others can read it: chmod 600 it",
+                    path.display()
+                );
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (self, path);
     }
 
     /// Writes the file readable by its owner only: a temporary file beside it, then a rename.

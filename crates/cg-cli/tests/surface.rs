@@ -232,7 +232,21 @@ fn default_profile_and_its_errors() {
         "[profiles.default]\nregion = \"mars\"\nclient_id = \"a\"\nclient_secret = \"s3cret-in-file\"\n",
     )
     .expect("written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
     let run = cg_with(&config, &[], &["hierarchy", "list"], "").expect_code(2);
+    #[cfg(unix)]
+    assert!(
+        run.stderr.starts_with(&format!(
+            "warning: {} holds secrets and others can read it: chmod 600 it\n",
+            config.display()
+        )),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         run.error_line(),
         "error: invalid region: unknown CustomerGauge region \"mars\"; expected one of eu, us, au (region of profile default)"
