@@ -175,6 +175,20 @@ fn login_status_logout_with_precedence_and_no_secret_shown() {
             .starts_with("error: no token for profile work")
     );
     assert_no_secret(&env_id, &secret);
+    // As a table too: the rows printed before the failure are shown.
+    let table = cg_with(
+        &config,
+        &[("CG_CLIENT_ID", "someone-else")],
+        &["--profile", "work", "auth", "status"],
+        "",
+    )
+    .expect_code(4);
+    assert!(table.stdout.starts_with("SETTING "), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("token          not fetched"),
+        "{}",
+        table.stdout
+    );
     let flag_id = cg_with(
         &config,
         &[("CG_CLIENT_ID", "someone-else")],

@@ -41,10 +41,18 @@ where
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let mut out = Printer::stdout(cli.global.output_or(OutputFormat::Table));
+    let result = dispatch(cli, &mut out).await;
+    // Rows printed before a failure are shown too (a table holds its first rows back).
+    let finished = out.finish();
+    result?;
+    Ok(finished?)
+}
+
+async fn dispatch(cli: Cli, out: &mut Printer) -> Result<(), CliError> {
     let g = &cli.global;
-    let mut out = Printer::stdout(g.output_or(OutputFormat::Table));
     match cli.command {
-        Command::Errors(cmd) => errors::run(cmd, &mut out)?,
+        Command::Errors(cmd) => errors::run(cmd, out)?,
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed stdout (`| head`).
             let mut text = Vec::new();
@@ -52,45 +60,35 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             std::io::Write::write_all(&mut std::io::stdout(), &text)?;
         }
         Command::Sandbox(cmd) => sandbox::run(cmd).await?,
-        Command::Auth(cmd) => auth::run(g, cmd, &mut out).await?,
+        Command::Auth(cmd) => auth::run(g, cmd, out).await?,
         Command::Demo(args) => {
             let conn = connect(g, true).await?;
-            demo::run(&conn, args, &mut out).await?;
+            demo::run(&conn, args, out).await?;
         }
         // The rest talk to the service (or the sandbox, kept alive until the arm ends).
-        Command::Records(cmd) => records::run(&connect(g, false).await?, cmd, &mut out).await?,
+        Command::Records(cmd) => records::run(&connect(g, false).await?, cmd, out).await?,
         Command::Accounts(cmd) => {
-            records::accounts(&connect(g, false).await?.client, cmd, &mut out).await?
+            records::accounts(&connect(g, false).await?.client, cmd, out).await?
         }
         Command::Unsubscribes(cmd) => {
-            lists::unsubscribes(&connect(g, false).await?.client, cmd, &mut out).await?
+            lists::unsubscribes(&connect(g, false).await?.client, cmd, out).await?
         }
-        Command::Bounces(cmd) => {
-            lists::bounces(&connect(g, false).await?.client, cmd, &mut out).await?
-        }
+        Command::Bounces(cmd) => lists::bounces(&connect(g, false).await?.client, cmd, out).await?,
         Command::Anonymize(cmd) => {
-            anonymize::run(&connect(g, false).await?.client, cmd, &mut out).await?
+            anonymize::run(&connect(g, false).await?.client, cmd, out).await?
         }
         Command::Hierarchy(cmd) => {
-            hierarchy::run(&connect(g, false).await?.client, cmd, &mut out).await?
+            hierarchy::run(&connect(g, false).await?.client, cmd, out).await?
         }
         Command::Workflow(cmd) => {
-            misc::workflow(&connect(g, false).await?.client, cmd, &mut out).await?
+            misc::workflow(&connect(g, false).await?.client, cmd, out).await?
         }
-        Command::Reasons(cmd) => {
-            misc::reasons(&connect(g, false).await?.client, cmd, &mut out).await?
-        }
-        Command::Report(cmd) => {
-            misc::report(&connect(g, false).await?.client, cmd, &mut out).await?
-        }
-        Command::Revenue(cmd) => {
-            files::revenue(&connect(g, false).await?.client, cmd, &mut out).await?
-        }
-        Command::Files(cmd) => {
-            files::files(&connect(g, false).await?.client, cmd, &mut out).await?
-        }
+        Command::Reasons(cmd) => misc::reasons(&connect(g, false).await?.client, cmd, out).await?,
+        Command::Report(cmd) => misc::report(&connect(g, false).await?.client, cmd, out).await?,
+        Command::Revenue(cmd) => files::revenue(&connect(g, false).await?.client, cmd, out).await?,
+        Command::Files(cmd) => files::files(&connect(g, false).await?.client, cmd, out).await?,
         Command::Transactions(cmd) => {
-            transactions::run(&connect(g, false).await?.client, cmd, &mut out).await?
+            transactions::run(&connect(g, false).await?.client, cmd, out).await?
         }
         Command::Responses(cmd) => {
             // JSON lines unless -o says otherwise: a response's lists do not fit a table.
@@ -99,6 +97,5 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             out.finish()?;
         }
     }
-    out.finish()?;
     Ok(())
 }
