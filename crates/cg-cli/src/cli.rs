@@ -78,14 +78,26 @@ pub struct Global {
     )]
     pub client_id: Option<String>,
     /// Refused as a flag (ps and shell history keep it); read from CG_CLIENT_SECRET.
-    #[arg(long, global = true, env = "CG_CLIENT_SECRET", hide = true)]
-    pub client_secret: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "CG_CLIENT_SECRET",
+        hide = true,
+        value_parser = secret_text
+    )]
+    pub client_secret: Option<SecretText>,
     /// Read the client secret from stdin (else CG_CLIENT_SECRET or the profile).
     #[arg(long, global = true, hide_short_help = true)]
     pub client_secret_stdin: bool,
     /// Refused as a flag; read from CG_API_KEY.
-    #[arg(long, global = true, env = "CG_API_KEY", hide = true)]
-    pub api_key: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "CG_API_KEY",
+        hide = true,
+        value_parser = secret_text
+    )]
+    pub api_key: Option<SecretText>,
     /// Override the API base URL.
     #[arg(
         long,
@@ -147,6 +159,20 @@ pub struct Global {
     /// Where each value given by flag or environment came from (filled after parsing).
     #[arg(skip)]
     pub given: crate::settings::Given,
+}
+
+/// A secret as clap read it: its Debug shows no text (the options derive Debug).
+#[derive(Clone)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(***)")
+    }
+}
+
+fn secret_text(text: &str) -> Result<SecretText, String> {
+    Ok(SecretText(text.to_string()))
 }
 
 impl Global {
@@ -699,6 +725,27 @@ mod tests {
                 "{code} {word}"
             );
         }
+    }
+
+    #[test]
+    fn debug_of_the_options_shows_no_secret() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "cg",
+            "--client-secret",
+            "s3cret-text",
+            "--api-key",
+            "k3y-text",
+            "errors",
+            "list",
+        ])
+        .expect("parsed");
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("s3cret-text") && !debug.contains("k3y-text"),
+            "{debug}"
+        );
+        assert!(debug.contains("SecretText(***)"), "{debug}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use cg_facade::{Client, Credentials, Endpoints, Format};
 
 use crate::cli::{Global, WireFormat};
 use crate::error::CliError;
-use crate::settings::{Settings, check_region};
+use crate::settings::{Settings, check_region, refuse_secret_flags};
 
 /// A client, and the sandbox it talks to when there is one (kept alive with it).
 pub struct Connection {
@@ -53,8 +53,13 @@ fn wire_format(g: &Global) -> Format {
 
 /// Connects as the options say; `sandbox_if_unconfigured` is for `cg demo`.
 pub async fn connect(g: &Global, sandbox_if_unconfigured: bool) -> Result<Connection, CliError> {
+    if g.sandbox {
+        // The profile is not read: a broken config file does not stop sandbox runs.
+        refuse_secret_flags(g)?;
+        return connect_sandbox(g).await;
+    }
     let settings = Settings::resolve(g)?;
-    if g.sandbox || (sandbox_if_unconfigured && !settings.has_credentials()) {
+    if sandbox_if_unconfigured && !settings.has_credentials() {
         return connect_sandbox(g).await;
     }
     connect_with(g, &settings)

@@ -169,7 +169,7 @@ impl Settings {
         let p = stored.unwrap_or_else(Profile::default);
         let o = |id| g.given.origin(id);
         let mut client_secret = pick(
-            g.client_secret.as_ref(),
+            g.client_secret.as_ref().map(|s| &s.0),
             o("client_secret"),
             &p.client_secret,
             &profile,
@@ -201,7 +201,12 @@ impl Settings {
             auth_url: pick(g.auth_url.as_ref(), o("auth_url"), &p.auth_url, &profile),
             client_id: pick(g.client_id.as_ref(), o("client_id"), &p.client_id, &profile),
             client_secret,
-            api_key: pick(g.api_key.as_ref(), o("api_key"), &p.api_key, &profile),
+            api_key: pick(
+                g.api_key.as_ref().map(|s| &s.0),
+                o("api_key"),
+                &p.api_key,
+                &profile,
+            ),
             profile,
             profile_origin,
             config_path,

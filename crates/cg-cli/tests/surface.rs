@@ -300,6 +300,8 @@ fn default_profile_and_its_errors() {
             .contains("config.toml line 2: not a valid config file")
     );
     assert_no_secret(&broken, "s3cret-in-file");
+    // The embedded sandbox does not read the profile: it runs all the same.
+    cg_with(&config, &[], &["--sandbox", "reasons", "list"], "").ok();
 }
 
 #[track_caller]

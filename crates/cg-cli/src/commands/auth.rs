@@ -62,12 +62,12 @@ fn login(g: &Global, out: &mut Printer) -> Result<(), CliError> {
     let client_id = ask(&g.client_id, "client id", false)?;
     // Secrets: the environment as it is; else hidden at a terminal, else stdin lines.
     let client_secret = match (&g.client_secret, &client_id) {
-        (Some(s), _) => Some(s.clone()),
+        (Some(s), _) => Some(s.0.clone()),
         (None, Some(_)) => Some(read_secret("client secret")?),
         (None, None) => None,
     };
     let api_key = match &g.api_key {
-        Some(k) => Some(k.clone()),
+        Some(k) => Some(k.0.clone()),
         None if terminal => {
             let k = rpassword::prompt_password("API key (empty: none): ")
                 .map_err(|e| CliError::Usage(format!("could not read the API key: {e}")))?;
