@@ -6,6 +6,17 @@ use serde_json::Value;
 
 use crate::cli::OutputFormat;
 
+/// Colour on stderr: only at a terminal, and never with `NO_COLOR` set (no-color.org).
+pub fn colour_on_stderr() -> bool {
+    io::IsTerminal::is_terminal(&io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Progress bars and spinners: only when someone watches stderr at a terminal.
+pub fn progress_on_stderr() -> bool {
+    io::IsTerminal::is_terminal(&io::stderr())
+}
+
 /// Rows a table collects before it fixes its column widths and starts printing.
 const TABLE_WINDOW: usize = 64;
 
@@ -52,6 +63,11 @@ impl Printer {
             widths: None,
             rows: 0,
         }
+    }
+
+    /// The format rows are printed in.
+    pub fn format(&self) -> OutputFormat {
+        self.format
     }
 
     /// Prints one row (tables hold the first few to size their columns).

@@ -158,17 +158,26 @@ fn records_put_imports_one_record_then_reports_the_duplicate() {
     assert_eq!(survey.first_name.as_deref(), Some("New"));
     assert_eq!(survey.configuration.as_deref(), Some(DEMO_CONFIGURATION));
 
-    // The same contact again, as a form: the duplication rule answers with the CG-ID; exit 3.
+    // The same contact again, as a form: the duplication rule answers with the CG-ID it
+    // duplicates. An answer for the one record, not a partial failure: exit 0.
     let mut again = args.clone();
     again.push("--form");
-    let duplicate = sb.cg(&again).expect_code(3);
+    let duplicate = sb.cg(&again).ok();
     assert_eq!(
-        duplicate.error_line(),
+        duplicate.stderr,
         format!(
-            "error: not imported: the contact already got a survey (CG-ID {})",
+            "not sent again: the contact already got survey CG-ID {}\n",
             survey.number_customergauge
         )
     );
+    let mut as_json = again.clone();
+    as_json.extend(["-o", "json"]);
+    let shown = sb.cg(&as_json).ok();
+    assert_eq!(
+        json_lines(&shown.stdout)[0]["cg_id"],
+        survey.number_customergauge
+    );
+    assert_eq!(json_lines(&shown.stdout)[0]["result"], "duplicate");
 
     // Invalid: no Account Name (required by the mapping): the service's 422, one line, exit 1.
     let invalid = sb
@@ -195,7 +204,7 @@ fn records_put_imports_one_record_then_reports_the_duplicate() {
         .expect_code(1);
 
     let puts = sb.requests_to("/records");
-    assert_eq!(puts.len(), 4);
+    assert_eq!(puts.len(), 5);
     assert!(
         puts.iter()
             .all(|r| r.family == Family::Imports && r.method == "PUT")
@@ -265,9 +274,9 @@ fn unsubscribes_add_and_list() {
         .cg(&[
             "unsubscribes",
             "list",
-            "--from",
+            "--since",
             "2024-02-01",
-            "--to",
+            "--until",
             "2024-02-28",
             "-o",
             "csv",
@@ -277,6 +286,20 @@ fn unsubscribes_add_and_list() {
         ranged.stdout,
         "email,date\nno.more.mail@example.org,2024-02-03 14:05:12\n"
     );
+    // The old names, hidden aliases for one release, still work.
+    let old_names = sb
+        .cg(&[
+            "unsubscribes",
+            "list",
+            "--from",
+            "2024-02-01",
+            "--to",
+            "2024-02-28",
+            "-o",
+            "csv",
+        ])
+        .ok();
+    assert_eq!(old_names.stdout, ranged.stdout);
     assert!(sb.requests_to("/lists/unsubscribe").iter().any(|r| {
         r.query
             .as_deref()
@@ -739,9 +762,24 @@ fn responses_export_streams_json_lines() {
     assert_eq!(rows[0]["properties"]["Region"], "Europe");
     assert_eq!(rows[0]["drivers"][0], "Product quality");
     assert_eq!(run.stderr, "6 record(s) exported\n");
-    // `-o` does not change it: always JSON lines.
+    // `-o json` is the default; a table or CSV has the scalar fields, one row each.
+    let as_json = sb.cg(&["responses", "export", "-o", "json"]).ok();
+    assert_eq!(as_json.stdout, run.stdout);
     let as_table = sb.cg(&["responses", "export", "-o", "table"]).ok();
-    assert_eq!(as_table.stdout, run.stdout);
+    assert_eq!(as_table.stdout.lines().count(), 7, "{}", as_table.stdout);
+    assert!(as_table.stdout.starts_with("NUMBER_CUSTOMERGAUGE  EMAIL"));
+    let as_csv = sb.cg(&["responses", "export", "-o", "csv"]).ok();
+    let mut reader = csv::Reader::from_reader(as_csv.stdout.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(records.len(), 6);
+    assert_eq!(
+        &records[0][1],
+        rows[0]["email"].as_str().unwrap_or_default()
+    );
+    // --limit stops the export early.
+    let limited = sb.cg(&["responses", "export", "--limit", "2"]).ok();
+    assert_eq!(json_lines(&limited.stdout), rows[..2].to_vec());
+    assert_eq!(limited.stderr, "2 record(s) exported\n");
     insta::assert_snapshot!(
         "responses_export_first",
         redact_dates(run.stdout.lines().next().unwrap_or_default(), &[])
@@ -797,10 +835,13 @@ fn xml_wire_format_gives_the_same_output() {
         &["unsubscribes", "list"],
     ] {
         let json = sb.cg(args).ok();
-        let mut xml_args = vec!["--format", "xml"];
-        xml_args.extend(args);
-        let xml = sb.cg(&xml_args).ok();
-        assert_eq!(xml.stdout, json.stdout, "{args:?}");
+        // `--format` is the old name, a hidden alias for one release.
+        for option in ["--wire-format", "--format"] {
+            let mut xml_args = vec![option, "xml"];
+            xml_args.extend(args);
+            let xml = sb.cg(&xml_args).ok();
+            assert_eq!(xml.stdout, json.stdout, "{option} {args:?}");
+        }
     }
     assert!(
         sb.sandbox
@@ -823,10 +864,12 @@ fn service_errors_are_one_line_with_code_and_message() {
     );
     assert!(run.stdout.is_empty());
 
-    // A wrong secret: the token endpoint refuses; one line, exit 1.
-    let mut args = sb.connection_as("sandbox-demo-client", "wrong");
+    // A wrong secret: the token endpoint refuses; one line, exit 4 (authentication).
+    let mut args = sb.connection_as("sandbox-demo-client");
     args.extend(["hierarchy", "list"].map(String::from));
-    let refused = common::cg(&args).expect_code(1);
+    let mut c = sb.command_as("wrong");
+    c.args(&args);
+    let refused = common::run_command(c, args).expect_code(4);
     assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
     refused.error_line();
 
@@ -836,7 +879,7 @@ fn service_errors_are_one_line_with_code_and_message() {
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
         let url = format!("http://127.0.0.1:{port}");
-        common::cg(&[
+        let args: Vec<String> = [
             "--api-url",
             &url,
             "--imports-url",
@@ -845,12 +888,14 @@ fn service_errors_are_one_line_with_code_and_message() {
             &url,
             "--client-id",
             "id",
-            "--client-secret",
-            "secret",
             "hierarchy",
             "list",
-        ])
-        .expect_code(1)
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut c = common::cg_command();
+        c.args(&args).env("CG_CLIENT_SECRET", "secret");
+        common::run_command(c, args).expect_code(1)
     };
     assert_eq!(closed.stderr.lines().count(), 1, "{}", closed.stderr);
     insta::assert_snapshot!(
@@ -875,7 +920,7 @@ fn listings_stream_one_json_object_per_line() {
     ]);
     let mut args = sb.connection();
     args.extend(["bounces", "list", "--page-size", "1000", "-o", "json"].map(String::from));
-    let mut c = common::cg_command();
+    let mut c = sb.command();
     c.args(&args);
     let mut child = c.spawn().expect("cg runs");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
@@ -925,7 +970,7 @@ fn verbose_tracing_goes_to_stderr_without_colour_codes() {
     let sb = TestSandbox::start();
     let quiet = sb.cg(&["hierarchy", "list"]).ok();
     for (flag, level) in [("-v", "INFO"), ("-vv", "DEBUG"), ("-vvv", "TRACE")] {
-        let mut args = common::cg_command();
+        let mut args = sb.command();
         let mut all = sb.connection();
         all.extend([flag, "hierarchy", "list"].map(String::from));
         // Without NO_COLOR: colour is off because stderr is a pipe.

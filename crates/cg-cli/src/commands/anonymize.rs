@@ -33,7 +33,7 @@ async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<us
     Ok(found.len())
 }
 
-fn confirm(count: usize) -> Result<bool, CliError> {
+async fn confirm(count: usize) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Usage(
             "anonymize run needs --yes when stdin is not a terminal".into(),
@@ -41,8 +41,16 @@ fn confirm(count: usize) -> Result<bool, CliError> {
     }
     eprint!("anonymize {count} record(s)? This cannot be undone. [y/N] ");
     std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    // On a blocking thread: Ctrl-C at the prompt must still end the command.
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map(|_| answer)
+    })
+    .await
+    .map_err(|e| CliError::Usage(format!("the answer could not be read: {e}")))??;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
@@ -68,7 +76,7 @@ pub async fn run(
                     ])?;
                     return Ok(());
                 }
-                if !confirm(count)? {
+                if !confirm(count).await? {
                     return Err(CliError::Usage("cancelled; nothing was anonymized".into()));
                 }
             }

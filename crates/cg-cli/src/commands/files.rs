@@ -2,10 +2,10 @@
 
 use cg_facade::Client;
 use cg_facade::modules::files::{ListUploads, UploadFile, UploadKind, UploadOutcome, UploadRecord};
-use futures::StreamExt;
 use serde_json::json;
 
 use crate::cli::{FilesCommand, RevenueCommand, UploadFilter, UploadKindArg};
+use crate::commands::print_stream;
 use crate::error::CliError;
 use crate::output::Printer;
 
@@ -26,16 +26,14 @@ async fn list(
     if let Some(id) = filter.id {
         uploads = uploads.id(id);
     }
-    if let Some(f) = filter.range.from {
+    if let Some(f) = filter.range.since {
         uploads = uploads.from(f);
     }
-    if let Some(t) = filter.range.to {
+    if let Some(t) = filter.range.until {
         uploads = uploads.to(t);
     }
-    let mut items = Box::pin(uploads.stream());
-    while let Some(item) = items.next().await {
-        let u: UploadRecord = item?;
-        out.row(vec![
+    print_stream(uploads.stream(), filter.limit, out, |u: UploadRecord| {
+        vec![
             ("id", json!(u.id)),
             ("status", json!(u.status)),
             ("file", json!(u.source_filename)),
@@ -43,9 +41,9 @@ async fn list(
             ("total", json!(u.total_records)),
             ("ok", json!(u.successful_records)),
             ("failed", json!(u.unsuccessful_records)),
-        ])?;
-    }
-    Ok(())
+        ]
+    })
+    .await
 }
 
 pub async fn revenue(

@@ -14,8 +14,8 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let h = client.hierarchy();
     match cmd {
-        HierarchyCommand::List => {
-            for d in h.list().send().await? {
+        HierarchyCommand::List(limit) => {
+            for d in h.list().send().await?.into_iter().take(limit.count()) {
                 out.row(vec![
                     ("id", json!(d.id)),
                     ("division", json!(d.name)),

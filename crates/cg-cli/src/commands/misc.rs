@@ -52,7 +52,7 @@ pub async fn reasons(
     cmd: ReasonsCommand,
     out: &mut Printer,
 ) -> Result<(), CliError> {
-    let ReasonsCommand::List { show_for } = cmd;
+    let ReasonsCommand::List { show_for, limit } = cmd;
     let mut list = client.reasons().list();
     if let Some(s) = show_for {
         let normalized = if s.eq_ignore_ascii_case("detractor-neutral") {
@@ -66,7 +66,7 @@ pub async fn reasons(
                 .map_err(|e| CliError::Usage(e.to_string()))?,
         );
     }
-    for r in list.send().await? {
+    for r in list.send().await?.into_iter().take(limit.count()) {
         let good_bad = r.good_bad.as_ref().map(|g| g.as_str());
         out.row(vec![
             ("reason_code", json!(r.reason_code)),
@@ -86,10 +86,10 @@ pub async fn report(
 ) -> Result<(), CliError> {
     let ReportCommand::Nps { range, filters } = cmd;
     let mut nps = client.report().nps();
-    if let Some(f) = range.from {
+    if let Some(f) = range.since {
         nps = nps.from(f);
     }
-    if let Some(t) = range.to {
+    if let Some(t) = range.until {
         nps = nps.to(t);
     }
     for f in &filters {

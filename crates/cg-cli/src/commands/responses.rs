@@ -1,6 +1,6 @@
-//! `cg responses export`: JSON lines on stdout, progress on stderr.
+//! `cg responses export`: JSON lines (or `-o table|csv`) on stdout, progress on stderr.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use cg_facade::Client;
 use cg_facade::modules::responses::{SurveyResponse, With};
@@ -8,8 +8,9 @@ use futures::StreamExt;
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
-use crate::cli::ResponsesCommand;
+use crate::cli::{OutputFormat, ResponsesCommand};
 use crate::error::CliError;
+use crate::output::{Printer, Row, progress_on_stderr};
 
 fn to_json(r: SurveyResponse) -> Value {
     let mut m = Map::new();
@@ -40,11 +41,36 @@ fn to_json(r: SurveyResponse) -> Value {
     Value::Object(m)
 }
 
-pub async fn run(client: &Client, cmd: ResponsesCommand) -> Result<(), CliError> {
+/// The columns of a table or CSV: the scalar fields (properties, drivers, tags and
+/// questions are lists, printed by `-o json` only).
+fn row(r: &Value) -> Row {
+    const COLUMNS: [&str; 10] = [
+        "number_customergauge",
+        "email",
+        "first_name",
+        "last_name",
+        "account_name",
+        "nps",
+        "comment",
+        "date_sent",
+        "date_survey_response",
+        "number_customer",
+    ];
+    COLUMNS
+        .iter()
+        .map(|c| (*c, r.get(*c).cloned().unwrap_or(Value::Null)))
+        .collect()
+}
+
+pub async fn run(
+    client: &Client,
+    cmd: ResponsesCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     let ResponsesCommand::Export {
-        since,
-        until,
+        range,
         non_responses,
+        limit,
     } = cmd;
     let mut export = if non_responses {
         client.responses().export_non_responses()
@@ -52,32 +78,38 @@ pub async fn run(client: &Client, cmd: ResponsesCommand) -> Result<(), CliError>
         client.responses().export()
     };
     export = export.with(&[With::Properties, With::Drivers, With::Tags, With::Questions]);
-    if let Some(d) = since {
+    if let Some(d) = range.since {
         export = export.since(d);
     }
-    if let Some(d) = until {
+    if let Some(d) = range.until {
         export = export.until(d);
     }
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let bar = progress_on_stderr().then(|| {
         let bar = ProgressBar::new_spinner();
         bar.set_message("exporting");
         bar
     });
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut items = Box::pin(export.stream());
+    let mut lines = std::io::BufWriter::new(std::io::stdout());
+    let mut items = Box::pin(export.stream().take(limit.count()));
     let mut count = 0u64;
     while let Some(item) = items.next().await {
-        let line = serde_json::to_string(&to_json(item?)).map_err(std::io::Error::other)?;
-        out.write_all(line.as_bytes())?;
-        out.write_all(b"\n")?;
+        let response = to_json(item?);
+        if out.format() == OutputFormat::Json {
+            // The whole response, nested lists included: not through the flat printer.
+            let line = serde_json::to_string(&response).map_err(std::io::Error::other)?;
+            lines.write_all(line.as_bytes())?;
+            lines.write_all(b"\n")?;
+        } else {
+            out.row(row(&response))?;
+        }
         count += 1;
         if let Some(bar) = &bar {
             bar.set_position(count);
             bar.set_message(format!("{count} exported"));
         }
     }
-    out.flush()?;
+    lines.flush()?;
+    out.finish()?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
