@@ -50,7 +50,8 @@ fn body_map(content_type: Option<&str>, body: &[u8]) -> Map<String, Value> {
     map
 }
 
-/// A string field: `Ok(None)` when absent, null or blank; checked against `max` characters.
+/// A string field, trimmed; `None` when absent, null or blank (an error when `required`),
+/// not a string, or longer than `max` characters (errors added).
 fn text(
     map: &Map<String, Value>,
     name: &str,
@@ -59,28 +60,28 @@ fn text(
     errors: &mut Validation,
 ) -> Option<String> {
     let label = name.replace('_', " ");
-    match map.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) if s.trim().chars().count() > max => {
-            errors.add(
-                name,
-                format!("The {label} field must not be greater than {max} characters."),
-            );
-            return None;
-        }
-        Some(Value::String(s)) => return Some(s.trim().to_owned()),
+    let value = match map.get(name) {
+        Some(Value::String(s)) => s.trim(),
+        None | Some(Value::Null) => "",
         Some(_) => {
             errors.add(name, format!("The {label} field must be a string."));
             return None;
         }
-    }
-    .or_else(|| {
+    };
+    if value.is_empty() {
         if required {
             errors.add(name, format!("The {label} field is required."));
         }
-        None
-    })
+        return None;
+    }
+    if value.chars().count() > max {
+        errors.add(
+            name,
+            format!("The {label} field must not be greater than {max} characters."),
+        );
+        return None;
+    }
+    Some(value.to_owned())
 }
 
 /// `Y-m-d H:i:s`, optionally followed by an offset (`+0530`, `+05:30`): the table says
@@ -211,13 +212,9 @@ pub(crate) fn put(app: &App, content_type: Option<&str>, body: &[u8]) -> Respons
             errors.add("contact", "The selected contact is invalid.");
             errors.into_response()
         }
-        Ok(true) => message(StatusCode::CREATED, "Activity created."),
-        Ok(false) => message(StatusCode::OK, "Activity updated."),
+        Ok(true) => respond::message(StatusCode::CREATED, "Activity created."),
+        Ok(false) => respond::message(StatusCode::OK, "Activity updated."),
     }
-}
-
-fn message(status: StatusCode, text: &str) -> Response {
-    respond::message(status, text)
 }
 
 #[cfg(test)]

@@ -349,7 +349,8 @@ pub(crate) fn demo(state: &mut State) {
 type CaseStep = (&'static str, i64);
 
 /// Close-loop cases of three demo responses (survey 4 stays without one): one open, one
-/// in progress with a note, one closed.
+/// in progress with a note, one closed. Only the case is seeded, not the v4.1 workflow
+/// fields, so the demo's workflow state stays empty as before.
 fn seed_cases(state: &mut State) {
     let steps: [(u64, &[CaseStep], Option<&str>); 3] = [
         (3, &[("open", 5)], None),
@@ -365,12 +366,9 @@ fn seed_cases(state: &mut State) {
             continue;
         }
         state.counters.case += 1;
-        let case_id = state.counters.case;
-        let Some(survey) = state.survey_mut(id) else {
-            continue;
-        };
         let mut case = Case {
-            id: case_id,
+            id: state.counters.case,
+            note: note.map(str::to_owned),
             ..Case::default()
         };
         for (status, age_days) in changes {
@@ -379,13 +377,10 @@ fn seed_cases(state: &mut State) {
                 case.created_at = at.clone();
             }
             crate::sync::apply_status(&mut case, status, &at);
-            survey.workflow.status = Some((*status).to_owned());
-            survey.workflow.happened_at = Some(at);
         }
-        if let Some(n) = note {
-            survey.workflow.notes.push(n.to_owned());
+        if let Some(survey) = state.survey_mut(id) {
+            survey.workflow.case = Some(case);
         }
-        survey.workflow.case = Some(case);
     }
 }
 

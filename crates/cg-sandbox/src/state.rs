@@ -566,6 +566,8 @@ pub struct Case {
     pub id: u64,
     /// `open`, `progress` or `closed`.
     pub status: String,
+    /// The latest note.
+    pub note: Option<String>,
     /// When the case went `open` (start of the follow-up time).
     pub opened_at: Option<String>,
     /// When it went `progress` (end of follow-up, start of close time).

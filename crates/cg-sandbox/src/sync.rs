@@ -367,9 +367,6 @@ pub(crate) fn close_loop(app: &App, body: &[u8]) -> Response {
             return false;
         };
         survey.workflow.status = Some(status.clone());
-        if let Some(n) = note {
-            survey.workflow.notes.push(n);
-        }
         survey.workflow.happened_at = Some(at.clone());
         let case = survey.workflow.case.get_or_insert_with(|| Case {
             id: next_case,
@@ -377,6 +374,10 @@ pub(crate) fn close_loop(app: &App, body: &[u8]) -> Response {
             ..Case::default()
         });
         apply_status(case, &status, &at);
+        if let Some(n) = note {
+            case.note = Some(n.clone());
+            survey.workflow.notes.push(n);
+        }
         true
     });
     if !found {
@@ -427,10 +428,7 @@ fn case_item(s: &Survey, case: &Case) -> Val {
     Val::obj()
         .with("number_customergauge", s.number_customergauge)
         .with("status", case.status.clone())
-        .with(
-            "note",
-            Val::opt_str(s.workflow.notes.last().map(String::as_str)),
-        )
+        .with("note", Val::opt_str(case.note.as_deref()))
         .with(
             "assigned_to",
             Val::opt_str(s.workflow.assigned_to.as_deref()),
