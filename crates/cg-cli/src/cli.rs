@@ -261,6 +261,12 @@ pub enum Command {
     /// Close-loop workflow.
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// Close-loop cases (v7 sync).
+    #[command(subcommand)]
+    CloseLoop(crate::commands::CloseLoopCommand),
+    /// Customer activities (imports).
+    #[command(subcommand)]
+    Activities(crate::commands::ActivitiesCommand),
     /// Reason codes.
     #[command(subcommand)]
     Reasons(ReasonsCommand),

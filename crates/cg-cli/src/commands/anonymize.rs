@@ -3,11 +3,25 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use cg_facade::Client;
+use cg_facade::modules::anonymize::AnonymizeCandidate;
 use serde_json::json;
 
 use crate::cli::{AnonymizeCommand, Person};
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for AnonymizeCandidate {
+    const TABLE: &'static [&'static str] = &[
+        "number_customergauge",
+        "first_name",
+        "last_name",
+        "email",
+        "sms_telephone",
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
 
 async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<usize, CliError> {
     let mut validate = client.anonymize().validate();
@@ -22,13 +36,7 @@ async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<us
         eprintln!("no records match");
     }
     for c in &found {
-        out.row(vec![
-            ("cg_id", json!(c.number_customergauge)),
-            ("first_name", json!(c.first_name)),
-            ("last_name", json!(c.last_name)),
-            ("email", json!(c.email)),
-            ("telephone", json!(c.sms_telephone)),
-        ])?;
+        out.item(c)?;
     }
     Ok(found.len())
 }

@@ -7,7 +7,22 @@ use serde_json::json;
 use crate::cli::{FilesCommand, RevenueCommand, UploadFilter, UploadKindArg};
 use crate::commands::print_stream;
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for UploadRecord {
+    const TABLE: &'static [&'static str] = &[
+        "id",
+        "status",
+        "source_filename",
+        "date_upload",
+        "total_records",
+        "successful_records",
+        "unsuccessful_records",
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
 
 fn kind(k: UploadKindArg) -> UploadKind {
     match k {
@@ -32,18 +47,7 @@ async fn list(
     if let Some(t) = filter.range.until {
         uploads = uploads.to(t);
     }
-    print_stream(uploads.stream(), filter.limit, out, |u: UploadRecord| {
-        vec![
-            ("id", json!(u.id)),
-            ("status", json!(u.status)),
-            ("file", json!(u.source_filename)),
-            ("uploaded", json!(u.date_upload)),
-            ("total", json!(u.total_records)),
-            ("ok", json!(u.successful_records)),
-            ("failed", json!(u.unsuccessful_records)),
-        ]
-    })
-    .await
+    print_stream(uploads.stream(), filter.limit, out).await
 }
 
 pub async fn revenue(

@@ -1,12 +1,27 @@
 //! `cg unsubscribes ...` and `cg bounces ...`.
 
 use cg_facade::Client;
+use cg_facade::modules::lists::{Bounce, Unsubscribe};
 use serde_json::json;
 
 use crate::cli::{BouncesCommand, UnsubscribesCommand};
 use crate::commands::print_stream;
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for Unsubscribe {
+    const TABLE: &'static [&'static str] = &["Email", "Date"];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
+
+impl Listed for Bounce {
+    const TABLE: &'static [&'static str] = &["Email", "Type", "Reason", "Date"];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
 
 pub async fn unsubscribes(
     client: &Client,
@@ -26,10 +41,7 @@ pub async fn unsubscribes(
             if let Some(to) = range.until {
                 list = list.to(to);
             }
-            print_stream(list.stream(), limit, out, |u| {
-                vec![("email", json!(u.email)), ("date", json!(u.date))]
-            })
-            .await?;
+            print_stream(list.stream(), limit, out).await?;
         }
     }
     Ok(())
@@ -52,14 +64,5 @@ pub async fn bounces(
     if let Some(to) = range.until {
         list = list.to(to);
     }
-    print_stream(list.stream(), limit, out, |b| {
-        let kind = b.kind.as_ref().map(|k| k.as_str().to_owned());
-        vec![
-            ("email", json!(b.email)),
-            ("type", json!(kind)),
-            ("reason", json!(b.reason)),
-            ("date", json!(b.date)),
-        ]
-    })
-    .await
+    print_stream(list.stream(), limit, out).await
 }

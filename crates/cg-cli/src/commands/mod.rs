@@ -1,7 +1,9 @@
 //! One file per command group; [`run`] dispatches.
 
+mod activities;
 mod anonymize;
 mod auth;
+mod close_loop;
 mod demo;
 mod errors;
 mod files;
@@ -13,28 +15,42 @@ mod responses;
 mod sandbox;
 mod transactions;
 
+pub use activities::ActivitiesCommand;
+pub use close_loop::CloseLoopCommand;
+
 use clap::CommandFactory;
 use futures::{Stream, StreamExt};
 
 use crate::cli::{Cli, Command, Limit, OutputFormat};
 use crate::connect::connect;
 use crate::error::CliError;
-use crate::output::{Printer, Row};
+use crate::output::{Listed, Printer};
 
 /// Prints a listing's items as rows, `--limit` of them at most: the stream is dropped
 /// after the last one taken, so no further page is fetched.
-pub async fn print_stream<T, E>(
+pub async fn print_stream<T: Listed, E>(
     items: impl Stream<Item = Result<T, E>>,
     limit: Limit,
     out: &mut Printer,
-    row: impl Fn(T) -> Row,
 ) -> Result<(), CliError>
 where
     CliError: From<E>,
 {
     let mut items = Box::pin(items.take(limit.count()));
     while let Some(item) = items.next().await {
-        out.row(row(item?))?;
+        out.item(&item?)?;
+    }
+    Ok(())
+}
+
+/// Prints the items of a listing that arrives whole, `--limit` of them at most.
+pub fn print_all<T: Listed>(
+    items: impl IntoIterator<Item = T>,
+    limit: Limit,
+    out: &mut Printer,
+) -> Result<(), CliError> {
+    for item in items.into_iter().take(limit.count()) {
+        out.item(&item)?;
     }
     Ok(())
 }
@@ -82,6 +98,12 @@ async fn dispatch(cli: Cli, out: &mut Printer) -> Result<(), CliError> {
         }
         Command::Workflow(cmd) => {
             misc::workflow(&connect(g, false).await?.client, cmd, out).await?
+        }
+        Command::CloseLoop(cmd) => {
+            close_loop::run(&connect(g, false).await?.client, cmd, out).await?
+        }
+        Command::Activities(cmd) => {
+            activities::run(&connect(g, false).await?.client, cmd, out).await?
         }
         Command::Reasons(cmd) => misc::reasons(&connect(g, false).await?.client, cmd, out).await?,
         Command::Report(cmd) => misc::report(&connect(g, false).await?.client, cmd, out).await?,

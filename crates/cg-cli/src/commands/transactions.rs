@@ -2,24 +2,26 @@
 
 use cg_facade::Client;
 use cg_facade::modules::transactions::Transaction;
-use serde_json::json;
 
 use crate::cli::{Limit, TransactionsCommand};
 use crate::commands::misc::pair;
 use crate::commands::print_stream;
 use crate::error::CliError;
-use crate::output::{Printer, Row};
+use crate::output::{Listed, Printer};
 
-fn row(t: Transaction) -> Row {
-    vec![
-        ("cg_id", json!(t.number_customergauge)),
-        ("email", json!(t.email)),
-        ("first_name", json!(t.first_name)),
-        ("last_name", json!(t.last_name)),
-        ("status", json!(t.status)),
-        ("nps", json!(t.nps)),
-        ("date_sent", json!(t.date_sent)),
-    ]
+impl Listed for Transaction {
+    const TABLE: &'static [&'static str] = &[
+        "number_customergauge",
+        "email",
+        "first_name",
+        "last_name",
+        "status",
+        "nps",
+        "date_sent",
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.fields.keys().cloned().collect()
+    }
 }
 
 pub async fn run(
@@ -47,11 +49,11 @@ pub async fn run(
         let (field, value) = pair("--filter", f)?;
         list = list.filter(field, value);
     }
-    print_stream(list.stream(), limit, out, row).await
+    print_stream(list.stream(), limit, out).await
 }
 
 /// The surveys of the last week (what `cg demo` shows after importing).
 pub async fn list_recent(client: &Client, out: &mut Printer) -> Result<(), CliError> {
     let all = Limit { limit: None };
-    print_stream(client.transactions().list().days(7).stream(), all, out, row).await
+    print_stream(client.transactions().list().days(7).stream(), all, out).await
 }

@@ -12,7 +12,7 @@ use crate::decode::{self, non_empty};
 use crate::{Client, Error, Result, validate};
 
 /// A record an anonymization with the same e-mail address or telephone would change.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AnonymizeCandidate {
     /// CG-ID of the survey record, when sent.
     pub number_customergauge: Option<u64>,
@@ -25,6 +25,7 @@ pub struct AnonymizeCandidate {
     /// Telephone of the contact (SMS surveys).
     pub sms_telephone: Option<String>,
     /// Undocumented keys, as they came.
+    #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 

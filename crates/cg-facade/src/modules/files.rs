@@ -51,7 +51,7 @@ impl UploadKind {
 }
 
 /// One upload and its processing statistics.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct UploadRecord {
     /// The upload id (what [`Files::delete`] and the `id` filter take).
     pub id: u64,

@@ -16,7 +16,7 @@ use crate::{Client, Error, Result};
 pub const GLOBAL: &str = "Global";
 
 /// One division (hierarchy level).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Division {
     /// Its id.
     pub id: u64,

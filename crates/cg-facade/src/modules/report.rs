@@ -20,7 +20,7 @@ use crate::{Client, Error, Result, validate};
 const OPERATION: &str = "getNpsReport";
 
 /// The Net Promoter Score of the responses in a range.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct NpsReport {
     /// The score, -100 to 100 (may have decimals); `None` when the service sends none.
     pub nps: Option<f64>,
@@ -33,6 +33,7 @@ pub struct NpsReport {
     /// Responses counted, when sent.
     pub responses: Option<u64>,
     /// Any other keys of the answer, as they came.
+    #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 

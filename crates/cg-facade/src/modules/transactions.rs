@@ -82,7 +82,7 @@ pub enum DateMethod {
 }
 
 /// One survey record as the listing sends it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Transaction {
     /// The CG-ID.
     pub number_customergauge: u64,
@@ -106,6 +106,7 @@ pub struct Transaction {
     pub comment: Option<String>,
     /// Every other field of the record (account and contact data, segments, custom
     /// fields), as text.
+    #[serde(flatten)]
     pub fields: BTreeMap<String, String>,
 }
 
