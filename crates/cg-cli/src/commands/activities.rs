@@ -13,6 +13,11 @@ use crate::output::Printer;
 #[derive(Debug, Subcommand)]
 pub enum ActivitiesCommand {
     /// Create or update an activity (the reference, when given, identifies it).
+    // The usage in two lines: four required options do not fit 80 columns.
+    #[command(
+        override_usage = "cg activities put --account <ACCOUNT> --type <TYPE> --source <SOURCE>\n       \
+                                --happened-at <TIME> [OPTIONS]"
+    )]
     Put {
         /// The account it belongs to.
         #[arg(long)]
