@@ -37,8 +37,8 @@ pub const EXTRA_COLUMN: &str = "extra";
 
 /// A facade model a listing prints.
 pub trait Listed: Serialize {
-    /// The columns of a table, keys of the serialized model.
-    const TABLE: &'static [&'static str];
+    /// The columns of a table: key of the serialized model and column heading.
+    const TABLE: &'static [(&'static str, &'static str)];
     /// The keys of the serialized model that are fields the SDK does not know.
     fn extra_keys(&self) -> Vec<String>;
 }
@@ -139,13 +139,14 @@ impl Printer {
                 });
                 self.out.write_all(&csv_line(&cells)?)
             }
-            OutputFormat::Table => self.row_cells(
-                T::TABLE,
-                T::TABLE
+            OutputFormat::Table => {
+                let cells = T::TABLE
                     .iter()
-                    .map(|c| object.get(*c).map(text).unwrap_or_default())
-                    .collect(),
-            ),
+                    .map(|(key, _)| object.get(*key).map(text).unwrap_or_default())
+                    .collect();
+                let headings: Vec<&str> = T::TABLE.iter().map(|(_, h)| *h).collect();
+                self.row_cells(&headings, cells)
+            }
         }
     }
 
@@ -315,7 +316,7 @@ mod tests {
     }
 
     impl Listed for Model {
-        const TABLE: &'static [&'static str] = &["name", "id"];
+        const TABLE: &'static [(&'static str, &'static str)] = &[("name", "name"), ("id", "id")];
         fn extra_keys(&self) -> Vec<String> {
             self.extra.keys().cloned().collect()
         }

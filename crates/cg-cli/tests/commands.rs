@@ -269,7 +269,7 @@ fn unsubscribes_add_and_list() {
     let json = sb.cg(&["unsubscribes", "list", "-o", "json"]).ok();
     let rows = json_lines(&json.stdout);
     assert_eq!(rows.len(), 4);
-    assert!(rows.iter().any(|r| r["email"] == "leaving@example.com"));
+    assert!(rows.iter().any(|r| r["Email"] == "leaving@example.com"));
     let ranged = sb
         .cg(&[
             "unsubscribes",
@@ -284,7 +284,7 @@ fn unsubscribes_add_and_list() {
         .ok();
     assert_eq!(
         ranged.stdout,
-        "email,date\nno.more.mail@example.org,2024-02-03 14:05:12\n"
+        "Date,Email,extra\n2024-02-03 14:05:12,no.more.mail@example.org,\n"
     );
     // The old names, hidden aliases for one release, still work.
     let old_names = sb
@@ -331,8 +331,8 @@ fn bounces_list_reads_every_page() {
     let rows = json_lines(&json.stdout);
     assert_eq!(rows.len(), 25);
     for (k, row) in rows.iter().enumerate() {
-        assert_eq!(row["email"], format!("bounce-{k}@example.com"));
-        assert_eq!(row["type"], if k % 2 == 0 { "hard" } else { "soft" });
+        assert_eq!(row["Email"], format!("bounce-{k}@example.com"));
+        assert_eq!(row["Type"], if k % 2 == 0 { "hard" } else { "soft" });
     }
     // 10 + 10 + 5: three pages of bounces, each asked once, then the end (25). The
     // client fetches pages ahead on the guess that they are full, so it may also ask
@@ -340,14 +340,14 @@ fn bounces_list_reads_every_page() {
     let pages = sb.requests_to("/lists/bounce");
     let mut queries: Vec<&str> = pages.iter().filter_map(|r| r.query.as_deref()).collect();
     queries.sort_unstable();
-    queries.retain(|q| *q != "limit=10&start=30");
+    queries.retain(|q| *q != "start=30&limit=10");
     assert_eq!(
         queries,
         [
-            "limit=10&start=0",
-            "limit=10&start=10",
-            "limit=10&start=20",
-            "limit=10&start=25"
+            "start=0&limit=10",
+            "start=10&limit=10",
+            "start=20&limit=10",
+            "start=25&limit=10"
         ],
         "{pages:?}"
     );
@@ -521,8 +521,8 @@ fn revenue_upload_and_list() {
         .ok();
     let rows = json_lines(&one.stdout);
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["file"], "revenue.csv");
-    assert_eq!(rows[0]["ok"], 2);
+    assert_eq!(rows[0]["source_filename"], "revenue.csv");
+    assert_eq!(rows[0]["successful_records"], 2);
 
     // Wrong extension: refused before sending, one line, exit 2.
     let text = tmp.path().join("revenue.txt");
@@ -632,7 +632,7 @@ fn transactions_list_with_filters() {
     let rows = json_lines(&week.stdout);
     assert_eq!(
         rows.iter()
-            .map(|r| r["cg_id"].as_u64().unwrap_or(0))
+            .map(|r| r["number_customergauge"].as_u64().unwrap_or(0))
             .collect::<Vec<_>>(),
         [1, 2]
     );
@@ -648,7 +648,7 @@ fn transactions_list_with_filters() {
         .ok();
     let rows = json_lines(&filtered.stdout);
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["cg_id"], 4);
+    assert_eq!(rows[0]["number_customergauge"], 4);
     assert_eq!(rows[0]["nps"], 6);
     assert!(sb.requests_to("/transactions").iter().any(|r| {
         r.query
@@ -759,8 +759,9 @@ fn responses_export_streams_json_lines() {
             .collect::<Vec<_>>(),
         [1, 2, 3, 4, 5, 6]
     );
-    assert_eq!(rows[0]["properties"]["Region"], "Europe");
-    assert_eq!(rows[0]["drivers"][0], "Product quality");
+    assert_eq!(rows[0]["properties"][0]["field"], "Region");
+    assert_eq!(rows[0]["properties"][0]["reference"], "Europe");
+    assert_eq!(rows[0]["drivers"][0]["label"], "Product quality");
     assert_eq!(run.stderr, "6 record(s) exported\n");
     // `-o json` is the default; a table or CSV has the scalar fields, one row each.
     let as_json = sb.cg(&["responses", "export", "-o", "json"]).ok();
@@ -770,10 +771,16 @@ fn responses_export_streams_json_lines() {
     assert!(as_table.stdout.starts_with("NUMBER_CUSTOMERGAUGE  EMAIL"));
     let as_csv = sb.cg(&["responses", "export", "-o", "csv"]).ok();
     let mut reader = csv::Reader::from_reader(as_csv.stdout.as_bytes());
+    let email = reader
+        .headers()
+        .expect("a header row")
+        .iter()
+        .position(|h| h == "email")
+        .expect("an email column");
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
     assert_eq!(records.len(), 6);
     assert_eq!(
-        &records[0][1],
+        &records[0][email],
         rows[0]["email"].as_str().unwrap_or_default()
     );
     // --limit stops the export early.
@@ -816,7 +823,7 @@ fn output_formats_of_a_listing_agree() {
     assert_eq!(records.len(), 4);
     assert_eq!(table.stdout.lines().count(), 5);
     for (row, record) in rows.iter().zip(&records) {
-        assert_eq!(row["division"], record[1]);
+        assert_eq!(row["name"], record[1]);
         assert_eq!(row["id"].to_string(), record[0]);
     }
     insta::assert_snapshot!(
@@ -947,7 +954,7 @@ fn listings_stream_one_json_object_per_line() {
     let rows = json_lines(&lines.concat());
     assert_eq!(rows.len(), 2500);
     for (k, row) in rows.iter().enumerate() {
-        assert_eq!(row["email"], format!("bounce-{k}@example.com"));
+        assert_eq!(row["Email"], format!("bounce-{k}@example.com"));
     }
     let slow = sb.requests_to("/lists/bounce");
     let mut delayed: Vec<_> = slow
@@ -958,7 +965,7 @@ fn listings_stream_one_json_object_per_line() {
     delayed.sort_unstable();
     assert_eq!(
         delayed,
-        ["limit=1000&start=1000", "limit=1000&start=2000"],
+        ["start=1000&limit=1000", "start=2000&limit=1000"],
         "{slow:?}"
     );
 }

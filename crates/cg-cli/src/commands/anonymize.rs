@@ -11,12 +11,12 @@ use crate::error::CliError;
 use crate::output::{Listed, Printer};
 
 impl Listed for AnonymizeCandidate {
-    const TABLE: &'static [&'static str] = &[
-        "number_customergauge",
-        "first_name",
-        "last_name",
-        "email",
-        "sms_telephone",
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "cg_id"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("email", "email"),
+        ("sms_telephone", "telephone"),
     ];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()

@@ -29,14 +29,14 @@ pub enum CloseLoopCommand {
 }
 
 impl Listed for CloseLoopCase {
-    const TABLE: &'static [&'static str] = &[
-        "number_customergauge",
-        "status",
-        "assigned_to",
-        "updated_at",
-        "time_to_follow_up",
-        "time_to_close",
-        "note",
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "cg_id"),
+        ("status", "status"),
+        ("assigned_to", "assigned_to"),
+        ("updated_at", "updated_at"),
+        ("time_to_follow_up", "follow_up_h"),
+        ("time_to_close", "close_h"),
+        ("note", "note"),
     ];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()

@@ -10,14 +10,14 @@ use crate::error::CliError;
 use crate::output::{Listed, Printer};
 
 impl Listed for UploadRecord {
-    const TABLE: &'static [&'static str] = &[
-        "id",
-        "status",
-        "source_filename",
-        "date_upload",
-        "total_records",
-        "successful_records",
-        "unsuccessful_records",
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("status", "status"),
+        ("source_filename", "file"),
+        ("date_upload", "uploaded"),
+        ("total_records", "total"),
+        ("successful_records", "ok"),
+        ("unsuccessful_records", "failed"),
     ];
     fn extra_keys(&self) -> Vec<String> {
         Vec::new()

@@ -11,7 +11,8 @@ use crate::error::CliError;
 use crate::output::{Listed, Printer};
 
 impl Listed for Division {
-    const TABLE: &'static [&'static str] = &["id", "name", "parent"];
+    const TABLE: &'static [(&'static str, &'static str)] =
+        &[("id", "id"), ("name", "division"), ("parent", "parent")];
     fn extra_keys(&self) -> Vec<String> {
         Vec::new()
     }

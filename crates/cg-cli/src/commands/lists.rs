@@ -10,14 +10,19 @@ use crate::error::CliError;
 use crate::output::{Listed, Printer};
 
 impl Listed for Unsubscribe {
-    const TABLE: &'static [&'static str] = &["Email", "Date"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[("Email", "email"), ("Date", "date")];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()
     }
 }
 
 impl Listed for Bounce {
-    const TABLE: &'static [&'static str] = &["Email", "Type", "Reason", "Date"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("Email", "email"),
+        ("Type", "type"),
+        ("Reason", "reason"),
+        ("Date", "date"),
+    ];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()
     }

@@ -12,16 +12,26 @@ use crate::error::CliError;
 use crate::output::{Listed, Printer};
 
 impl Listed for Reason {
-    const TABLE: &'static [&'static str] =
-        &["reason_code", "label", "show_for", "good_bad", "level"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("reason_code", "reason_code"),
+        ("label", "label"),
+        ("show_for", "show_for"),
+        ("good_bad", "good_bad"),
+        ("level", "level"),
+    ];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()
     }
 }
 
 impl Listed for NpsReport {
-    const TABLE: &'static [&'static str] =
-        &["nps", "promoters", "passives", "detractors", "responses"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("nps", "nps"),
+        ("promoters", "promoters"),
+        ("passives", "passives"),
+        ("detractors", "detractors"),
+        ("responses", "responses"),
+    ];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()
     }

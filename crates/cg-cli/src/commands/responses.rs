@@ -12,17 +12,17 @@ use crate::output::{Listed, Printer, progress_on_stderr};
 /// A table shows the scalar fields; properties, drivers, tags and questions are lists,
 /// printed whole by `-o json` (and as JSON text by `-o csv`).
 impl Listed for SurveyResponse {
-    const TABLE: &'static [&'static str] = &[
-        "number_customergauge",
-        "email",
-        "first_name",
-        "last_name",
-        "account_name",
-        "nps",
-        "comment",
-        "date_sent",
-        "date_survey_response",
-        "number_customer",
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "number_customergauge"),
+        ("email", "email"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("account_name", "account_name"),
+        ("nps", "nps"),
+        ("comment", "comment"),
+        ("date_sent", "date_sent"),
+        ("date_survey_response", "date_survey_response"),
+        ("number_customer", "number_customer"),
     ];
     fn extra_keys(&self) -> Vec<String> {
         self.extra.keys().cloned().collect()

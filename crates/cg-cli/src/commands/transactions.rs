@@ -10,14 +10,14 @@ use crate::error::CliError;
 use crate::output::{Listed, Printer};
 
 impl Listed for Transaction {
-    const TABLE: &'static [&'static str] = &[
-        "number_customergauge",
-        "email",
-        "first_name",
-        "last_name",
-        "status",
-        "nps",
-        "date_sent",
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "cg_id"),
+        ("email", "email"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("status", "status"),
+        ("nps", "nps"),
+        ("date_sent", "date_sent"),
     ];
     fn extra_keys(&self) -> Vec<String> {
         self.fields.keys().cloned().collect()
