@@ -333,7 +333,7 @@ fn limit_stops_paging_early() {
         .ok();
     let rows = json_lines(&run.stdout);
     assert_eq!(rows.len(), 150);
-    assert_eq!(rows[149]["email"], "bounce-149@example.com");
+    assert_eq!(rows[149]["Email"], "bounce-149@example.com");
     let pages = sb.requests_to("/lists/bounce").len();
     assert!((2..=4).contains(&pages), "{pages} pages fetched");
 
