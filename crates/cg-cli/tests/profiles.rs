@@ -294,3 +294,121 @@ fn decode_errors_name_the_status_received() {
         );
     }
 }
+
+#[test]
+fn activities_put_creates_then_updates_by_reference() {
+    let sb = TestSandbox::start();
+    let put = |source: &str| {
+        sb.cg(&[
+            "activities",
+            "put",
+            "--account",
+            "ACME Industries",
+            "--type",
+            "Ticket",
+            "--source",
+            source,
+            "--happened-at",
+            // The article's own example carries an offset.
+            "2019-03-06 10:00:00 +0530",
+            "--reference",
+            "T-1",
+            "--additional-information",
+            r#"{"priority": "high"}"#,
+            "-o",
+            "json",
+        ])
+        .ok()
+    };
+    let created = json_lines(&put("Freshdesk").stdout);
+    assert_eq!(created[0]["result"], "created", "{created:?}");
+    let updated = json_lines(&put("Zendesk").stdout);
+    assert_eq!(updated[0]["result"], "updated", "{updated:?}");
+    let activities = sb.sandbox.state().activities;
+    assert_eq!(activities.len(), 1, "{activities:?}");
+    assert_eq!(activities[0].source, "Zendesk");
+    let bad = sb.cg(&[
+        "activities",
+        "put",
+        "--account",
+        "ACME",
+        "--type",
+        "Ticket",
+        "--source",
+        "Freshdesk",
+        "--happened-at",
+        "2019-03-06 10:00:00",
+        "--additional-information",
+        "[1, 2]",
+    ]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(
+        bad.error_line().contains("--additional-information"),
+        "{bad:?}"
+    );
+}
+
+#[test]
+fn close_loop_list_sends_its_filters_and_pages_by_cursor() {
+    let sb = TestSandbox::start();
+    let all = json_lines(&sb.cg(&["close-loop", "list", "-o", "json"]).ok().stdout);
+    assert!(all.len() >= 2, "{all:?}");
+    sb.sandbox.clear_requests();
+    let paged = sb
+        .cg(&[
+            "close-loop",
+            "list",
+            "--per-page",
+            "1",
+            "--since",
+            "2000-01-01",
+            "--until",
+            "2100-12-31",
+            "-o",
+            "json",
+        ])
+        .ok();
+    assert_eq!(
+        json_lines(&paged.stdout),
+        all,
+        "one per page, the same cases"
+    );
+    let queries: Vec<String> = sb
+        .requests_to("/sync/close-loop")
+        .into_iter()
+        .filter_map(|r| r.query)
+        .collect();
+    assert!(queries.len() > all.len(), "{queries:?}");
+    assert!(
+        queries.iter().all(|q| q.contains("per_page=1")
+            && q.contains("2000-01-01")
+            && q.contains("2100-12-31")),
+        "{queries:?}"
+    );
+    let next = queries.iter().find(|q| q.contains("cursor=")).cloned();
+    let cursor = next
+        .as_deref()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("cursor=")))
+        .expect("a second page asked by cursor")
+        .to_string();
+    let rest = sb
+        .cg(&[
+            "close-loop",
+            "list",
+            "--per-page",
+            "1",
+            "--cursor",
+            &cursor,
+            "-o",
+            "json",
+        ])
+        .ok();
+    assert_eq!(json_lines(&rest.stdout), all[1..].to_vec());
+    let table = sb.cg(&["close-loop", "list", "--limit", "1"]).ok();
+    assert!(
+        table.stdout.starts_with("CG_ID  STATUS"),
+        "{}",
+        table.stdout
+    );
+    assert_eq!(table.stdout.lines().count(), 2, "{}", table.stdout);
+}
