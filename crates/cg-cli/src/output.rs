@@ -144,17 +144,17 @@ impl Printer {
                     .iter()
                     .map(|(key, _)| object.get(*key).map(text).unwrap_or_default())
                     .collect();
-                let headings: Vec<&str> = T::TABLE.iter().map(|(_, h)| *h).collect();
-                self.row_cells(&headings, cells)
+                if self.first_row() {
+                    self.set_headers(T::TABLE.iter().map(|(_, h)| h.to_string()).collect())?;
+                }
+                self.rows += 1;
+                self.table_row(cells)
             }
         }
     }
 
-    fn row_cells(&mut self, columns: &[&str], cells: Vec<String>) -> io::Result<()> {
-        if self.first_row() {
-            self.set_headers(columns.iter().map(|c| c.to_string()).collect())?;
-        }
-        self.rows += 1;
+    /// A table row: held until the window sizes the columns, then printed at once.
+    fn table_row(&mut self, cells: Vec<String>) -> io::Result<()> {
         match &self.widths {
             Some(_) => self.table_line(&cells),
             None => {
@@ -191,19 +191,7 @@ impl Printer {
                 let cells: Vec<String> = row.iter().map(|(_, v)| text(v)).collect();
                 self.out.write_all(&csv_line(&cells)?)
             }
-            OutputFormat::Table => {
-                let cells: Vec<String> = row.iter().map(|(_, v)| text(v)).collect();
-                match &self.widths {
-                    Some(_) => self.table_line(&cells),
-                    None => {
-                        self.window.push(cells);
-                        if self.window.len() >= TABLE_WINDOW {
-                            self.flush_window()?;
-                        }
-                        Ok(())
-                    }
-                }
-            }
+            OutputFormat::Table => self.table_row(row.iter().map(|(_, v)| text(v)).collect()),
         }
     }
 
