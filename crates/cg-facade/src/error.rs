@@ -99,6 +99,10 @@ pub enum Error {
     /// The client could not be configured.
     #[error("configuration: {0}")]
     Config(String),
+    /// A bulk import's journal could not be written (the record was not sent), or an
+    /// earlier run's failure read back from it.
+    #[error("journal: {0}")]
+    Journal(String),
 }
 
 fn field_summary(errors: &BTreeMap<String, Vec<String>>) -> String {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cg_auth::{AuthError, AuthMiddleware, Middleware, Operation, PrepareError};
 use futures::future::BoxFuture;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use tracing::Instrument;
 
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -20,6 +20,9 @@ pub(crate) struct CallRecord {
     pub last_status: Option<u16>,
     /// Whether an earlier attempt may have reached the server (the last one is a resend).
     pub resent_after_ambiguity: bool,
+    /// Whether some attempt ended without telling whether the server acted on it
+    /// (5xx without Retry-After, timeout, connection dropped after sending).
+    pub fate_unknown: bool,
     /// Retry-After of the last answer.
     pub retry_after: Option<Duration>,
     /// The token request timed out (the call fails as a timeout, not as refused credentials).
@@ -28,6 +31,13 @@ pub(crate) struct CallRecord {
 
 tokio::task_local! {
     static CALL: Arc<Mutex<CallRecord>>;
+    /// A caller's choice of `resend_ambiguous_records` for the calls it runs (bulk import).
+    static RESEND_AMBIGUOUS: bool;
+}
+
+/// Runs `fut` with `resend_ambiguous_records` set to `on`, whatever the client's policy.
+pub(crate) async fn with_resend_ambiguous<F: std::future::Future>(on: bool, fut: F) -> F::Output {
+    RESEND_AMBIGUOUS.scope(on, fut).await
 }
 
 /// Runs `fut` with a fresh [`CallRecord`] the middleware fills in.
@@ -63,15 +73,18 @@ pub(crate) struct SdkMiddleware {
 }
 
 impl SdkMiddleware {
-    fn may_resend(&self, op: &Operation, method: &Method, fate: Fate) -> bool {
+    /// The spec's `x-cg-idempotent` decides; a write that is not idempotent is resent
+    /// after an unknown fate only when the caller opted in for records.
+    fn may_resend(&self, op: &Operation, fate: Fate) -> bool {
         match fate {
             Fate::NotProcessed => true,
-            Fate::Unknown if op.id == "putRecord" => self.retry.resend_ambiguous_records,
-            // Reads and idempotent writes; a POST may have created something.
-            Fate::Unknown => matches!(
-                *method,
-                Method::GET | Method::PUT | Method::DELETE | Method::HEAD
-            ),
+            Fate::Unknown if op.idempotent => true,
+            Fate::Unknown => {
+                op.sends_survey
+                    && RESEND_AMBIGUOUS
+                        .try_with(|on| *on)
+                        .unwrap_or(self.retry.resend_ambiguous_records)
+            }
         }
     }
 
@@ -81,7 +94,6 @@ impl SdkMiddleware {
         request: reqwest::Request,
         op: Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        let method = request.method().clone();
         let mut request = request;
         let mut attempt = 0u32;
         loop {
@@ -143,7 +155,10 @@ impl SdkMiddleware {
                 }
             };
             let Some(fate) = fate else { return result };
-            if attempt >= self.retry.max_attempts || !self.may_resend(&op, &method, fate) {
+            if fate == Fate::Unknown {
+                note(|r| r.fate_unknown = true);
+            }
+            if attempt >= self.retry.max_attempts || !self.may_resend(&op, fate) {
                 return result;
             }
             let Some(next) = spare else { return result };
