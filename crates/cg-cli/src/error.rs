@@ -6,6 +6,8 @@ use std::process::ExitCode;
 pub const EXIT_PARTIAL: u8 = 3;
 /// Exit code of a usage or configuration error (input refused before anything was sent).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of a bulk job stopped by Ctrl-C (its journal is complete; run it again to resume).
+pub const EXIT_INTERRUPTED: u8 = 5;
 
 /// A failure of the command.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,9 @@ pub enum CliError {
     /// Some records of a bulk job failed.
     #[error("{0}")]
     Partial(String),
+    /// A bulk job was stopped by Ctrl-C.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -36,6 +41,7 @@ impl CliError {
             // Refused before anything was sent: the user's input is wrong.
             CliError::Usage(_) | CliError::Api(cg_facade::Error::InvalidInput { .. }) => EXIT_USAGE,
             CliError::Partial(_) => EXIT_PARTIAL,
+            CliError::Interrupted(_) => EXIT_INTERRUPTED,
             CliError::Api(_) | CliError::Io { .. } => 1,
         })
     }

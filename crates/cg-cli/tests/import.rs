@@ -44,6 +44,25 @@ fn survey_emails(sb: &TestSandbox) -> Vec<String> {
     emails
 }
 
+/// A CSV of rows that did not get in, rows sorted by their `line` column.
+fn sorted_rows(text: &str) -> String {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut rows: Vec<&str> = lines.collect();
+    rows.sort_by_key(|r| {
+        r.split(',')
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    });
+    let mut out = format!("{header}\n");
+    for r in rows {
+        out.push_str(r);
+        out.push('\n');
+    }
+    out
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -92,7 +111,8 @@ fn partial_failure_writes_the_rejected_rows_beside_the_input_and_exits_3() {
 
     // FILE.rejected.csv: line, reason, then the input's columns, in input order.
     let rejected = tmp.path().join("people.rejected.csv");
-    let text = read(&rejected);
+    // Written as outcomes come: in completion order, each row with its line.
+    let text = sorted_rows(&read(&rejected));
     insta::assert_snapshot!("import_partial_rejected_csv", text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -218,8 +238,9 @@ fn the_fixed_rejected_file_imports() {
         );
     }
 
-    // The original file again: every row now meets the 30-day duplication rule: exit 3,
-    // and the rejected file says which survey each one duplicates.
+    // The original file again, started over (`--restart`; its journal would skip every
+    // row): every row now meets the 30-day duplication rule: exit 3, and the rejected
+    // file says which survey each one duplicates.
     let again = sb
         .cg_in(
             tmp.path(),
@@ -229,6 +250,7 @@ fn the_fixed_rejected_file_imports() {
                 "people.csv",
                 "--configuration",
                 DEMO_CONFIGURATION,
+                "--restart",
             ],
         )
         .expect_code(3);
@@ -268,12 +290,36 @@ fn fixing_the_input_and_rerunning_removes_the_rejected_file() {
         read(&rejected)
     );
 
-    // The open mapping has no duplication rule: the whole fixed file imports again.
+    // A changed input is refused: its journal would skip or resend the wrong rows.
     std::fs::write(
         &input,
         "Email,First Name\na@example.com,A\nb@example.com,B\nc@example.com,C\n",
     )
     .expect("written");
+    let before = survey_emails(&sb).len();
+    let refused = sb
+        .cg_in(
+            tmp.path(),
+            &[
+                "records",
+                "import",
+                "contacts.csv",
+                "--configuration",
+                DEMO_OPEN_CONFIGURATION,
+            ],
+        )
+        .expect_code(2);
+    assert!(
+        refused.error_line().contains("contacts.csv.journal")
+            && refused.error_line().contains("input file changed")
+            && refused.error_line().contains("--restart"),
+        "{}",
+        refused.transcript()
+    );
+    assert_eq!(survey_emails(&sb).len(), before, "nothing sent");
+
+    // `--restart` starts over. The open mapping has no duplication rule: the whole fixed
+    // file imports again (the user asked for it).
     let second = sb
         .cg_in(
             tmp.path(),
@@ -283,6 +329,7 @@ fn fixing_the_input_and_rerunning_removes_the_rejected_file() {
                 "contacts.csv",
                 "--configuration",
                 DEMO_OPEN_CONFIGURATION,
+                "--restart",
             ],
         )
         .ok();
@@ -319,7 +366,7 @@ fn dry_run_sends_nothing_and_reports_the_rows_it_would_refuse() {
         format!(
             "{}\n--- people.rejected.csv\n{}",
             run.transcript(),
-            read(&tmp.path().join("people.rejected.csv"))
+            sorted_rows(&read(&tmp.path().join("people.rejected.csv")))
         )
     );
 }
@@ -392,6 +439,6 @@ fn sandbox_import_uses_the_demo_mapping() {
     let run = common::run_command(c, vec![]).ok();
     assert_eq!(
         run.stdout,
-        "{\"imported\":1,\"duplicates\":0,\"rejected\":0,\"failed\":0,\"rejected_file\":null}\n"
+        "{\"imported\":1,\"duplicates\":0,\"rejected\":0,\"unknown\":0,\"failed\":0,\"resumed\":0,\"rejected_file\":null,\"unknown_file\":null}\n"
     );
 }

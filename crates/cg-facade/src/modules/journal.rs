@@ -384,7 +384,6 @@ fn read_all_lines(
     let mut reader = BufReader::new(&mut *file);
     let mut buf = Vec::new();
     let mut number = 0usize;
-    let mut ends_in_newline = true;
     let mut whole = 0u64;
     loop {
         buf.clear();
@@ -393,7 +392,7 @@ fn read_all_lines(
             break;
         }
         number += 1;
-        ends_in_newline = buf.ends_with(b"\n");
+        let ends_in_newline = buf.ends_with(b"\n");
         if ends_in_newline {
             whole += n as u64;
         }
