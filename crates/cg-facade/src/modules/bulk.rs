@@ -221,13 +221,22 @@ impl BulkImport {
                         resend_ambiguous,
                     };
                     let outcome = match resume.outcome(index as u64) {
-                        Some(earlier) => BulkOutcome {
+                        Some(earlier) => {
+                            // A row started without an outcome gets its final one now.
+                            if let (JournalOutcome::Unknown { .. }, Some(journal)) =
+                                (earlier, journal.as_deref())
+                                && let Err(e) = journal.finished(index as u64, earlier)
+                            {
+                                tracing::warn!(row = index, error = %e, "could not journal an outcome");
+                            }
+                            BulkOutcome {
                             index,
                             record,
                             result: BulkResult::from_journal(earlier),
                             attempts: 0,
                             resumed: true,
-                        },
+                        }
+                        }
                         None => {
                             import_one(
                                 &client,
