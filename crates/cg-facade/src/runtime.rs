@@ -27,6 +27,8 @@ pub(crate) struct CallRecord {
     pub retry_after: Option<Duration>,
     /// The token request timed out (the call fails as a timeout, not as refused credentials).
     pub auth_timed_out: bool,
+    /// Why credentials could not be attached, typed (progenitor carries only its text).
+    pub auth_error: Option<AuthError>,
 }
 
 tokio::task_local! {
@@ -145,7 +147,7 @@ impl SdkMiddleware {
                     }
                 }
                 Err(e) => {
-                    span.in_scope(|| tracing::debug!(error = %e, elapsed_ms = elapsed.as_millis() as u64, "no answer"));
+                    span.in_scope(|| tracing::debug!(error = %without_query(e), elapsed_ms = elapsed.as_millis() as u64, "no answer"));
                     let fate = if e.is_connect() {
                         Fate::NotProcessed
                     } else {
@@ -213,6 +215,7 @@ impl Middleware for SdkMiddleware {
                 if matches!(&e, AuthError::Transport(t) if t.is_timeout()) {
                     note(|r| r.auth_timed_out = true);
                 }
+                note(|r| r.auth_error = Some(e.clone()));
                 PrepareError::from(e)
             })
         })
@@ -225,5 +228,42 @@ impl Middleware for SdkMiddleware {
         operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(self.run(client, request, operation))
+    }
+}
+
+/// The error's text with its URL's query string removed (it may hold an e-mail address
+/// or a phone number).
+pub(crate) fn without_query(e: &reqwest::Error) -> String {
+    let text = e.to_string();
+    match e.url() {
+        Some(url) if url.query().is_some() => {
+            let mut bare = url.clone();
+            bare.set_query(None);
+            text.replace(url.as_str(), bare.as_str())
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn errors_lose_the_query_string() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        let e = reqwest::Client::new()
+            .get(format!(
+                "http://127.0.0.1:{port}/v4.1/anonymize.json?email=joe%40example.com&telephone=123"
+            ))
+            .send()
+            .await
+            .expect_err("nothing listens");
+        assert!(e.to_string().contains("joe%40example.com"), "{e}");
+        let shown = without_query(&e);
+        assert!(!shown.contains("joe") && !shown.contains("123"), "{shown}");
+        assert!(shown.contains("/v4.1/anonymize.json"), "{shown}");
     }
 }
