@@ -605,7 +605,6 @@ async fn a_journaled_import_resumes_without_sending_twice() {
             stop.stop();
         }
     }
-    drop(outcomes);
     journal.sync().expect("synced");
     assert!((50..=54).contains(&seen), "stopped near 50: {seen}");
     assert_eq!(record_puts(&sandbox) as u64, first);
