@@ -497,51 +497,62 @@ fn surveys_per_email(sandbox: &Sandbox) -> std::collections::HashMap<String, usi
     by
 }
 
-/// A mapping WITHOUT a duplication rule and 5xx answers after processing on a share of
-/// the records, default policy: nobody gets two surveys; the faulted records are
-/// reported unknown (and are in the sandbox, since the fault came after processing).
+/// 5xx answers after processing on a share of the records, default policy, on a mapping
+/// WITHOUT a duplication rule and on the demo mapping with one: nobody gets two surveys;
+/// the faulted records are reported unknown (and are in the sandbox, since the fault
+/// came after processing), none is resent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_duplication_rule_an_unknown_fate_is_reported_not_resent() {
     let (sandbox, client) = common::start().await;
-    let mapping = sandbox.add_configuration(cg_sandbox::Configuration::standard("no rule"));
-    sandbox.set_faults(
-        FaultConfig::default()
-            .seed(11)
-            .server_errors(0.2)
-            .after_processing(true),
-    );
-    const N: usize = 200;
-    let email = |i: usize| format!("no-rule-{i}@example.com");
-    let records = (0..N).map(move |i| Record::new().field("Email", email(i)));
-    let outcomes: Vec<BulkOutcome> = client
-        .records()
-        .import(mapping, records)
-        .concurrency(8)
-        .stream()
-        .collect()
-        .await;
-    sandbox.set_faults(FaultConfig::none());
-    assert_each_index_once(&outcomes, N);
-    let surveys = surveys_per_email(&sandbox);
-    for (address, n) in &surveys {
-        assert_eq!(*n, 1, "{address} holds {n} surveys");
-    }
-    let mut unknown = 0;
-    for o in &outcomes {
-        let held = surveys.get(&email(o.index)).copied().unwrap_or(0);
-        match &o.result {
-            BulkResult::Imported => assert_eq!(held, 1),
-            BulkResult::Unknown { reason } => {
-                unknown += 1;
-                assert_eq!(o.attempts, 1, "not resent");
-                assert_eq!(held, 1, "processed before the fault");
-                assert!(reason.contains("not resent"), "{reason}");
-            }
-            other => panic!("record {}: {other}", o.index),
+    let without_rule = sandbox.add_configuration(cg_sandbox::Configuration::standard("no rule"));
+    for (name, mapping) in [
+        ("no rule", without_rule),
+        ("30-day rule", sandbox.demo_configuration().to_string()),
+    ] {
+        sandbox.clear_requests();
+        sandbox.set_faults(
+            FaultConfig::default()
+                .seed(11)
+                .server_errors(0.2)
+                .after_processing(true),
+        );
+        const N: usize = 200;
+        let email = move |i: usize| format!("unknown-{i}-{}@example.com", name.len());
+        let records = (0..N).map(move |i| {
+            Record::new()
+                .field("Email", email(i))
+                .field("Account Name", "ACME")
+        });
+        let outcomes: Vec<BulkOutcome> = client
+            .records()
+            .import(mapping, records)
+            .concurrency(8)
+            .stream()
+            .collect()
+            .await;
+        sandbox.set_faults(FaultConfig::none());
+        assert_each_index_once(&outcomes, N);
+        let surveys = surveys_per_email(&sandbox);
+        for (address, n) in &surveys {
+            assert_eq!(*n, 1, "{name}: {address} holds {n} surveys");
         }
+        let mut unknown = 0;
+        for o in &outcomes {
+            let held = surveys.get(&email(o.index)).copied().unwrap_or(0);
+            match &o.result {
+                BulkResult::Imported => assert_eq!(held, 1),
+                BulkResult::Unknown { reason } => {
+                    unknown += 1;
+                    assert_eq!(o.attempts, 1, "not resent");
+                    assert_eq!(held, 1, "processed before the fault");
+                    assert!(reason.contains("not resent"), "{reason}");
+                }
+                other => panic!("{name}: record {}: {other}", o.index),
+            }
+        }
+        assert!(unknown > 10, "{name}: the faults hit: {unknown}");
+        assert_eq!(record_puts(&sandbox), N, "{name}: nothing was sent twice");
     }
-    assert!(unknown > 10, "the faults hit: {unknown}");
-    assert_eq!(record_puts(&sandbox), N, "nothing was sent twice");
 }
 
 /// 429 and a 503 with Retry-After say "not processed": still retried by default.
