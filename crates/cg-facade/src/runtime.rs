@@ -67,6 +67,16 @@ enum Fate {
     Unknown,
 }
 
+/// The spec's `x-cg-idempotent` decides; a write that sends a survey is resent after an
+/// unknown fate only when the caller opted in (`resend_records`), and any other write
+/// that is not idempotent never is.
+fn may_resend(op: &Operation, fate: Fate, resend_records: bool) -> bool {
+    match fate {
+        Fate::NotProcessed => true,
+        Fate::Unknown => op.idempotent || (op.sends_survey && resend_records),
+    }
+}
+
 /// Auth from cg-auth, then retries by [`RetryPolicy`], with a span per attempt.
 #[derive(Debug)]
 pub(crate) struct SdkMiddleware {
@@ -75,19 +85,11 @@ pub(crate) struct SdkMiddleware {
 }
 
 impl SdkMiddleware {
-    /// The spec's `x-cg-idempotent` decides; a write that is not idempotent is resent
-    /// after an unknown fate only when the caller opted in for records.
     fn may_resend(&self, op: &Operation, fate: Fate) -> bool {
-        match fate {
-            Fate::NotProcessed => true,
-            Fate::Unknown if op.idempotent => true,
-            Fate::Unknown => {
-                op.sends_survey
-                    && RESEND_AMBIGUOUS
-                        .try_with(|on| *on)
-                        .unwrap_or(self.retry.resend_ambiguous_records)
-            }
-        }
+        let resend_records = RESEND_AMBIGUOUS
+            .try_with(|on| *on)
+            .unwrap_or(self.retry.resend_ambiguous_records);
+        may_resend(op, fate, resend_records)
     }
 
     async fn run(
@@ -248,6 +250,26 @@ pub(crate) fn without_query(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(all(feature = "imports", feature = "hierarchy"))]
+    #[test]
+    fn resends_follow_the_operation_facts() {
+        use cg_raw_hierarchy::ops::{ADD_DIVISION, LIST_HIERARCHY};
+        use cg_raw_imports::ops::{PUT_ACCOUNT, PUT_RECORD};
+        for op in [PUT_RECORD, PUT_ACCOUNT, ADD_DIVISION, LIST_HIERARCHY] {
+            assert!(may_resend(&op, Fate::NotProcessed, false), "{}", op.id);
+        }
+        assert!(!may_resend(&PUT_RECORD, Fate::Unknown, false));
+        assert!(may_resend(&PUT_RECORD, Fate::Unknown, true), "opted in");
+        assert!(
+            !may_resend(&ADD_DIVISION, Fate::Unknown, true),
+            "no survey, still not idempotent"
+        );
+        assert!(may_resend(&PUT_ACCOUNT, Fate::Unknown, false));
+        assert!(may_resend(&LIST_HIERARCHY, Fate::Unknown, false));
+        let unknown = cg_raw_imports::operation("notInTheSpec");
+        assert!(!may_resend(&unknown, Fate::Unknown, true));
+    }
 
     #[tokio::test]
     async fn errors_lose_the_query_string() {
