@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use cg_facade::Error;
-use cg_facade::modules::bulk::{BulkOutcome, BulkResult};
+use cg_facade::modules::bulk::{BulkOutcome, BulkResult, NotImported};
 use cg_facade::modules::records::Record;
 use cg_sandbox::{Configuration, Family, Fault, FaultConfig, Sandbox};
 use futures::StreamExt;
@@ -73,6 +73,7 @@ fn surveys_by_email(sandbox: &Sandbox) -> HashMap<String, Vec<u64>> {
 struct Tally {
     imported: u64,
     confirmed_by_duplicate: u64,
+    unknown: u64,
     failed: u64,
     failed_maybe_processed: u64,
     failed_landed: u64,
@@ -126,6 +127,16 @@ fn check_against_state(sandbox: &Sandbox, outcomes: &[BulkOutcome], n: usize) ->
                     o.index
                 );
             }
+            BulkResult::Unknown { reason } => {
+                // Sent, no usable answer: at most the one survey, and it may be there.
+                tally.unknown += 1;
+                tally.failed_maybe_processed += 1;
+                tally.failed_landed += held.len() as u64;
+                assert!(
+                    reason.contains("not resent") || reason.contains("attempts"),
+                    "{reason}"
+                );
+            }
             BulkResult::Failed { error } => {
                 tally.failed += 1;
                 // A failure is reported with its reason, and names the operation.
@@ -154,7 +165,7 @@ fn check_against_state(sandbox: &Sandbox, outcomes: &[BulkOutcome], n: usize) ->
     assert_eq!(
         total_surveys as u64,
         tally.imported + tally.failed_landed,
-        "the sandbox holds exactly the imported records (plus failed ones whose fate was unknown)"
+        "the sandbox holds exactly the imported records (plus those whose fate was unknown)"
     );
     tally
 }
@@ -214,15 +225,20 @@ async fn ten_thousand_records_under_faults_each_imported_once_or_reported() {
     let p = progress.snapshot();
     assert_eq!((p.submitted, p.done, p.in_flight), (N as u64, N as u64, 0));
     assert_eq!(
-        (p.imported, p.confirmed_by_duplicate, p.failed),
-        (tally.imported, tally.confirmed_by_duplicate, tally.failed)
+        (p.imported, p.confirmed_by_duplicate, p.unknown, p.failed),
+        (
+            tally.imported,
+            tally.confirmed_by_duplicate,
+            tally.unknown,
+            tally.failed
+        )
     );
     assert_eq!(
         (p.duplicates, p.rejected),
         (0, 0),
         "all records are valid and distinct"
     );
-    assert_eq!(tally.imported + tally.failed, N as u64);
+    assert_eq!(tally.imported + tally.unknown + tally.failed, N as u64);
     assert!(progress.max_in_flight() <= CONCURRENCY as u64);
 
     // The logged faults: the sandbox logs an answer when it sends it, so a slow answer the
@@ -294,6 +310,47 @@ async fn records_processed_before_the_fault_are_confirmed_not_sent_twice() {
     );
 }
 
+/// The same faults after processing on a mapping WITHOUT a duplication rule, with the
+/// default policy: no record is resent, so nobody gets two surveys; the records whose
+/// answer was lost are reported unknown, each holding the one survey the sandbox made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_duplication_rule_lost_answers_are_unknown_and_never_resent() {
+    const N: usize = 2_000;
+    let faults = FaultConfig::default()
+        .seed(77)
+        .server_errors(0.15)
+        .drops(0.05)
+        .after_processing(true);
+    let sandbox = Sandbox::builder().faults(faults).start().await;
+    let configuration = sandbox.add_configuration(Configuration::standard("no rule"));
+    let retry = cg_facade::RetryPolicy {
+        resend_ambiguous_records: false,
+        ..fast_retries(10, Duration::from_millis(200))
+    };
+    let client = client(&sandbox, retry, Duration::from_secs(10));
+    let outcomes: Vec<BulkOutcome> = client
+        .records()
+        .import(configuration, (0..N).map(record))
+        .concurrency(32)
+        .stream()
+        .collect()
+        .await;
+    let tally = check_against_state(&sandbox, &outcomes, N);
+    assert_eq!(tally.imported + tally.unknown, N as u64);
+    assert!(tally.unknown > 100, "the faults hit: {tally:?}");
+    assert_eq!(
+        tally.failed_landed, tally.unknown,
+        "each lost answer's record is in"
+    );
+    assert_eq!(tally.confirmed_by_duplicate, 0);
+    let puts = requests_to(&sandbox, Family::Imports, "/records/");
+    assert_eq!(puts.len(), N, "nothing resent");
+    println!(
+        "no duplication rule, faults after processing: {N} records: imported {}, unknown {}",
+        tally.imported, tally.unknown
+    );
+}
+
 /// A 429's Retry-After is waited out before the resend (a lower bound only: the
 /// machine may be slow, never fast).
 #[tokio::test]
@@ -332,9 +389,9 @@ async fn retry_after_is_honoured() {
     println!("retry-after: 429 then 200, resent after {elapsed:.2?}");
 }
 
-/// Retries exhausted on a transient answer of the imports host (5xx, 429): the record
-/// is reported `Failed` with a retryable error naming the status, not "rejected by the
-/// service".
+/// Retries exhausted on a transient answer of the imports host: after 429s the record
+/// is `Failed` with a retryable error naming the status; after 500s (which may follow
+/// processing) it is `Unknown`; never "rejected by the service".
 #[tokio::test]
 async fn transient_answers_that_outlast_the_retries_are_failures_not_rejections() {
     for (fault, status) in [
@@ -356,27 +413,35 @@ async fn transient_answers_that_outlast_the_retries_are_failures_not_rejections(
             fast_retries(2, Duration::from_millis(50)),
             Duration::from_secs(10),
         );
+        let mut sink = NotImported::default();
         let summary = client
             .records()
             .import(configuration, [record(1)])
-            .run()
-            .await;
+            .run_into(&mut sink)
+            .await
+            .expect("kept");
         let mut by_kind = BTreeMap::new();
-        for o in &summary.not_imported {
+        for o in &sink.0 {
             *by_kind.entry(o.result.to_string()).or_insert(0) += 1;
         }
-        assert_eq!(
-            (summary.failed, summary.rejected),
-            (1, 0),
-            "{fault:?}: {by_kind:?}"
-        );
-        let BulkResult::Failed { error } = &summary.not_imported[0].result else {
-            unreachable!()
-        };
-        assert_eq!(error.status(), Some(status), "{error}");
-        assert!(
-            error.is_retryable(),
-            "{fault:?}: {error:?} should be retryable"
-        );
+        match &sink.0[0].result {
+            // A 429 says the service did not act: a failure, safe to send again.
+            BulkResult::Failed { error } => {
+                assert_eq!(status, 429);
+                assert_eq!((summary.failed, summary.rejected), (1, 0), "{by_kind:?}");
+                assert_eq!(error.status(), Some(status), "{error}");
+                assert!(
+                    error.is_retryable(),
+                    "{fault:?}: {error:?} should be retryable"
+                );
+            }
+            // A 500 may come after processing: unknown, never "rejected".
+            BulkResult::Unknown { reason } => {
+                assert_eq!(status, 500);
+                assert_eq!((summary.unknown, summary.rejected), (1, 0), "{by_kind:?}");
+                assert!(reason.contains("HTTP 500"), "{reason}");
+            }
+            other => panic!("{fault:?}: {other}"),
+        }
     }
 }

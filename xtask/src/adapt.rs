@@ -62,6 +62,61 @@ pub struct Security {
     pub operation_id: String,
     pub oauth2: bool,
     pub api_key: bool,
+    pub facts: Facts,
+}
+
+/// The `x-cg-*` facts every operation declares (see `spec/README.md`).
+#[derive(Clone, Debug)]
+pub struct Facts {
+    /// `x-cg-idempotent`: may the request be resent when its fate is unknown.
+    pub idempotent: bool,
+    /// `x-cg-sends-survey`: may the call send a survey.
+    pub sends_survey: bool,
+    /// `x-cg-paging`: `none`, `offset` or `cursor`.
+    pub paging: String,
+}
+
+/// Reads the operation's `x-cg-*` facts; a missing or malformed one is an error naming
+/// the file and operationId, so no operation is guessed at.
+fn facts_of(op: &Value, file: &str, operation_id: &str) -> Result<Facts, String> {
+    let flag = |key: &str| -> Result<bool, String> {
+        match op.get(key) {
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(format!(
+                "{file}: operationId {operation_id}: {key} must be true or false, found {other}"
+            )),
+            None => Err(format!(
+                "{file}: operationId {operation_id} lacks {key} (true|false); every operation declares \
+                 x-cg-idempotent, x-cg-sends-survey and x-cg-paging (see spec/README.md)"
+            )),
+        }
+    };
+    let idempotent = flag("x-cg-idempotent")?;
+    let sends_survey = flag("x-cg-sends-survey")?;
+    let paging = match op.get("x-cg-paging").and_then(Value::as_str) {
+        Some(p @ ("none" | "offset" | "cursor")) => p.to_string(),
+        Some(other) => {
+            return Err(format!(
+                "{file}: operationId {operation_id}: x-cg-paging must be none, offset or cursor, found {other:?}"
+            ));
+        }
+        None => {
+            return Err(format!(
+                "{file}: operationId {operation_id} lacks x-cg-paging (none|offset|cursor); every operation declares \
+                 x-cg-idempotent, x-cg-sends-survey and x-cg-paging (see spec/README.md)"
+            ));
+        }
+    };
+    if sends_survey && idempotent {
+        return Err(format!(
+            "{file}: operationId {operation_id}: an operation that sends a survey cannot be x-cg-idempotent: true"
+        ));
+    }
+    Ok(Facts {
+        idempotent,
+        sends_survey,
+        paging,
+    })
 }
 
 pub struct Adapted {
@@ -116,7 +171,7 @@ fn path_params(path: &str) -> Vec<String> {
         .collect()
 }
 
-fn security_of(op: &Value, default: Option<&Value>, operation_id: &str) -> Security {
+fn security_of(op: &Value, default: Option<&Value>, operation_id: &str, facts: Facts) -> Security {
     let requirements = op.get("security").or(default).and_then(Value::as_array);
     let names: Vec<&str> = requirements
         .into_iter()
@@ -128,6 +183,7 @@ fn security_of(op: &Value, default: Option<&Value>, operation_id: &str) -> Secur
         operation_id: operation_id.to_string(),
         oauth2: names.iter().any(|n| n.starts_with("oauth2")),
         api_key: names.contains(&"api_key"),
+        facts,
     }
 }
 
@@ -160,11 +216,19 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                     )
                 })?
                 .to_string();
-            security.push(security_of(op, default_security.as_ref(), &operation_id));
+            let facts = facts_of(op, file, &operation_id)?;
+            security.push(security_of(
+                op,
+                default_security.as_ref(),
+                &operation_id,
+                facts,
+            ));
             let ops = op
                 .as_object_mut()
                 .ok_or_else(|| format!("{file}: {operation_id}: not an object"))?;
             ops.remove("security");
+            // Ours, not OpenAPI's: read above into the operation table.
+            ops.retain(|k, _| !k.starts_with("x-cg-"));
             let (success, errors) = responses_of(&Value::Object(ops.clone()), &root);
             let summary = ops
                 .get("summary")
@@ -297,5 +361,29 @@ fn name_shared_enum_parameters(spec: &mut Value) {
         if let Some(p) = spec.pointer_mut(&format!("/components/parameters/{name}")) {
             p["schema"] = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_fact_names_the_file_and_operation() {
+        let op = serde_json::json!({"operationId": "putThing", "x-cg-idempotent": false, "x-cg-paging": "none"});
+        let e = facts_of(&op, "spec/things.yaml", "putThing").unwrap_err();
+        assert!(
+            e.contains("spec/things.yaml")
+                && e.contains("putThing")
+                && e.contains("x-cg-sends-survey"),
+            "{e}"
+        );
+        let op = serde_json::json!({"x-cg-idempotent": true, "x-cg-sends-survey": false, "x-cg-paging": "pages"});
+        assert!(facts_of(&op, "f", "o").unwrap_err().contains("x-cg-paging"));
+        let op = serde_json::json!({"x-cg-idempotent": true, "x-cg-sends-survey": true, "x-cg-paging": "none"});
+        assert!(facts_of(&op, "f", "o").is_err(), "a survey is never resent");
+        let op = serde_json::json!({"x-cg-idempotent": false, "x-cg-sends-survey": true, "x-cg-paging": "cursor"});
+        let f = facts_of(&op, "f", "o").unwrap();
+        assert!(!f.idempotent && f.sends_survey && f.paging == "cursor");
     }
 }

@@ -193,7 +193,7 @@ fn lib_rs(stem: &str, file: &str, has_extra: bool) -> String {
         ""
     };
     format!(
-        "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, rustdoc::all)]\n#![deny(missing_docs)]\n\n// Generated files are formatted by prettyplease, not rustfmt. progenitor documents what\n// the spec describes; its builders and plain fields have no docs to give.\n#[rustfmt::skip]\n#[allow(unused_imports, missing_docs)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
+        "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, rustdoc::all)]\n#![deny(missing_docs)]\n\n// Generated files are formatted by prettyplease, not rustfmt. progenitor documents what\n// the spec describes; its builders and plain fields have no docs to give.\n#[rustfmt::skip]\n#[allow(unused_imports, missing_docs)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation, ops}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
         header = header(file),
     )
 }
@@ -211,9 +211,31 @@ fn hooks(adapted: &Adapted) -> TokenStream {
                 (false, false) => quote! { cg_auth::Accepts::NONE },
                 (false, true) => quote! { cg_auth::Accepts { oauth2: false, api_key: true } },
             };
-            quote! { cg_auth::Operation { id: #id, accepts: #accepts } }
+            let idempotent = s.facts.idempotent;
+            let sends_survey = s.facts.sends_survey;
+            let paging = paging_variant(&s.facts.paging);
+            quote! {
+                cg_auth::Operation {
+                    id: #id,
+                    accepts: #accepts,
+                    idempotent: #idempotent,
+                    sends_survey: #sends_survey,
+                    paging: cg_auth::Paging::#paging,
+                }
+            }
         })
         .collect();
+    let constants = ids.iter().enumerate().map(|(i, s)| {
+        let name = format_ident!("{}", snake(&s.operation_id).to_ascii_uppercase());
+        let doc = format!(
+            " `{}`: idempotent {}, sends a survey {}, paging {}.",
+            s.operation_id, s.facts.idempotent, s.facts.sends_survey, s.facts.paging
+        );
+        quote! {
+            #[doc = #doc]
+            pub const #name: cg_auth::Operation = super::OPERATIONS[#i];
+        }
+    });
     // progenitor hands the hooks the snake_case method name; the templates the spec's id.
     let arms = ids.iter().enumerate().map(|(i, s)| {
         let id = &s.operation_id;
@@ -225,15 +247,21 @@ fn hooks(adapted: &Adapted) -> TokenStream {
 
         use progenitor_client::{ClientHooks, Error, OperationInfo};
 
-        /// Every operation of this module and the credentials its spec says it accepts.
+        /// Every operation of this module: the credentials its spec says it accepts and
+        /// its `x-cg-*` facts.
         pub const OPERATIONS: &[cg_auth::Operation] = &[ #( #entries ),* ];
 
+        /// Each operation of [`OPERATIONS`] as a typed constant.
+        pub mod ops {
+            #( #constants )*
+        }
+
         /// The operation named by its spec operationId or progenitor's snake_case name;
-        /// an unknown name accepts no credentials.
+        /// an unknown name accepts no credentials and is never resent.
         pub fn operation(id: &'static str) -> cg_auth::Operation {
             match id {
                 #( #arms )*
-                _ => cg_auth::Operation { id, accepts: cg_auth::Accepts::NONE },
+                _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
             }
         }
 
@@ -249,6 +277,14 @@ fn hooks(adapted: &Adapted) -> TokenStream {
                 self.inner.execute(&self.client, request, operation(info.operation_id)).await
             }
         }
+    }
+}
+
+fn paging_variant(paging: &str) -> proc_macro2::Ident {
+    match paging {
+        "offset" => format_ident!("Offset"),
+        "cursor" => format_ident!("Cursor"),
+        _ => format_ident!("None"),
     }
 }
 
@@ -450,7 +486,14 @@ fn readme(stem: &str, title: &str, file: &str, adapted: &Adapted) -> String {
                 (false, false) => "none",
                 (false, true) => "API key",
             };
-            format!("| `{}` | {how} | {auth} |", s.operation_id)
+            let f = &s.facts;
+            format!(
+                "| `{}` | {how} | {auth} | {} | {} | {} |",
+                s.operation_id,
+                if f.idempotent { "yes" } else { "no" },
+                if f.sends_survey { "yes" } else { "no" },
+                f.paging
+            )
         })
         .collect();
     for e in adapted
@@ -459,7 +502,7 @@ fn readme(stem: &str, title: &str, file: &str, adapted: &Adapted) -> String {
         .filter(|e| e.method_id != e.operation_id)
     {
         ops.push(format!(
-            "| `{}` ({:?} body) | `Client::{}(..)` (xtask template) | as `{}` |",
+            "| `{}` ({:?} body) | `Client::{}(..)` (xtask template) | as `{}` | | | |",
             e.operation_id,
             e.body,
             snake(&e.method_id),
@@ -475,7 +518,7 @@ Generated low-level client for the {title}, from `{file}` by `cargo xtask regen`
 most users want `cg-facade`, which adds typed models, paging streams and retries.\n\n\
 Every request goes through the `cg_auth::Pipeline` given to `Client::new`: credentials,\n\
 retries and tracing are added there, once for all modules.\n\n\
-| operationId | method | credentials |\n|---|---|---|\n{ops}\n\n\
+| operationId | method | credentials | resent when fate unknown | sends a survey | paging |\n|---|---|---|---|---|---|\n{ops}\n\n\
 ```no_run\n\
 let client = cg_raw_{stem}::Client::new(\"https://api.eu.customergauge.com\", cg_auth::Pipeline::default());\n\
 # let _ = client;\n\

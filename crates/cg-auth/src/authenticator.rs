@@ -140,11 +140,7 @@ impl Authenticator {
     /// A bearer token: from the cache (fetching when needed) or the fixed one.
     /// Fails when no OAuth2 credentials are configured.
     pub async fn token(&self) -> Result<AccessToken, AuthError> {
-        self.bearer(Operation {
-            id: "token",
-            accepts: Accepts::OAUTH2,
-        })
-        .await
+        self.bearer(Operation::new("token", Accepts::OAUTH2)).await
     }
 
     async fn bearer(&self, operation: Operation) -> Result<AccessToken, AuthError> {

@@ -21,7 +21,7 @@ pub use credentials::{ClientCredentials, Credentials, OAuth2Credentials};
 pub use endpoints::{Endpoints, is_loopback};
 pub use error::{AuthError, ConfigError};
 pub use middleware::AuthMiddleware;
-pub use pipeline::{Accepts, Middleware, Operation, Pipeline, PrepareError};
+pub use pipeline::{Accepts, Middleware, Operation, Paging, Pipeline, PrepareError};
 pub use region::{HostFamily, ParseRegionError, Region};
 pub use secret::Secret;
 pub use token::{

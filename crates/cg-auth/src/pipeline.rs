@@ -37,13 +37,64 @@ impl Accepts {
     };
 }
 
-/// What the pipeline knows of the call it is asked to run.
+/// How an operation's answers are paged (`x-cg-paging` in its spec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Paging {
+    /// One answer holds everything.
+    None,
+    /// Pages by position (`start`/`limit` or similar).
+    Offset,
+    /// Pages by an opaque cursor the previous answer gave.
+    Cursor,
+}
+
+/// What the pipeline knows of the call it is asked to run: its spec's security and
+/// the `x-cg-*` facts every operation declares (see `spec/README.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Operation {
     /// The spec's `operationId`, e.g. `putRecord`.
     pub id: &'static str,
     /// The credentials the operation accepts.
     pub accepts: Accepts,
+    /// `x-cg-idempotent`: whether the request may be resent when its fate is unknown
+    /// (sending it twice leaves the same state as sending it once).
+    pub idempotent: bool,
+    /// `x-cg-sends-survey`: whether a successful call may send a survey to a person.
+    pub sends_survey: bool,
+    /// `x-cg-paging`: how its answers are paged.
+    pub paging: Paging,
+}
+
+impl Operation {
+    /// An operation of which nothing is known but its id and credentials: treated as
+    /// not idempotent (never resent when its fate is unknown) and unpaged.
+    pub const fn new(id: &'static str, accepts: Accepts) -> Operation {
+        Operation {
+            id,
+            accepts,
+            idempotent: false,
+            sends_survey: false,
+            paging: Paging::None,
+        }
+    }
+
+    /// With `x-cg-idempotent` set.
+    pub const fn idempotent(mut self, idempotent: bool) -> Operation {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// With `x-cg-sends-survey` set.
+    pub const fn sends_survey(mut self, sends_survey: bool) -> Operation {
+        self.sends_survey = sends_survey;
+        self
+    }
+
+    /// With `x-cg-paging` set.
+    pub const fn paging(mut self, paging: Paging) -> Operation {
+        self.paging = paging;
+        self
+    }
 }
 
 /// Why a request could not be prepared (never carries a secret).

@@ -104,6 +104,15 @@ pub struct RefreshPolicy {
     pub jitter: Duration,
     /// The lifetime assumed when the answer has no `expires_in`.
     pub default_lifetime: Duration,
+    /// Token requests per fetch: a 5xx, 429 or transport failure (timeout included) of
+    /// the token endpoint is retried up to this many attempts in all.
+    pub token_attempts: u32,
+    /// The delay bound before the second token attempt, doubled for each further one
+    /// (full jitter).
+    pub token_backoff: Duration,
+    /// How long a refusal of the credentials (`invalid_client`, HTTP 400/401) is
+    /// remembered: callers meanwhile get it without another token request.
+    pub remember_refusal: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -112,6 +121,9 @@ impl Default for RefreshPolicy {
             margin: Duration::from_secs(120),
             jitter: Duration::from_secs(60),
             default_lifetime: DEFAULT_TOKEN_LIFETIME,
+            token_attempts: 3,
+            token_backoff: Duration::from_millis(250),
+            remember_refusal: Duration::from_secs(30),
         }
     }
 }
@@ -148,6 +160,8 @@ struct Inner {
 struct State {
     cached: Option<Cached>,
     inflight: Option<Flight>,
+    /// The last refusal of the credentials, until when it is handed out as is.
+    refused: Option<(AuthError, Instant)>,
 }
 
 struct Cached {
@@ -271,6 +285,12 @@ impl TokenCache {
         let next = {
             let mut state = self.inner.lock();
             let now = self.inner.fetcher.clock.now();
+            if let Some((refusal, until)) = &state.refused {
+                if now < *until && state.cached.is_none() {
+                    return Err(refusal.clone());
+                }
+                state.refused = None;
+            }
             match &state.cached {
                 Some(c) if now < c.refresh_at => Next::Ready(c.token.clone()),
                 Some(c) if now < c.expires_at => {
@@ -387,8 +407,12 @@ impl Inner {
                     expires_at: fetched.expires_at,
                 });
             }
-            Err(_) => {
+            Err(e) => {
                 let now = self.fetcher.clock.now();
+                if matches!(e, AuthError::BadCredentials { .. }) {
+                    let until = now.checked_add(self.fetcher.policy.remember_refusal);
+                    state.refused = until.map(|until| (e.clone(), until));
+                }
                 if let Some(c) = state.cached.as_mut().filter(|c| now < c.expires_at) {
                     c.refresh_at = now
                         .checked_add(RETRY_AFTER_FAILED_REFRESH)
@@ -406,7 +430,36 @@ struct Fetched {
 }
 
 impl Fetcher {
+    /// [`fetch_once`](Self::fetch_once), retried with backoff while the endpoint fails
+    /// transiently; a refusal of the credentials is not retried.
     async fn fetch(&self) -> Result<Fetched, AuthError> {
+        let attempts = self.policy.token_attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            match self.fetch_once().await {
+                Err(e) if e.is_retryable() && attempt < attempts => {
+                    let bound = self
+                        .policy
+                        .token_backoff
+                        .saturating_mul(1 << (attempt - 1).min(16));
+                    let bound_ms = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
+                    let delay = Duration::from_millis(rand::random_range(0..=bound_ms));
+                    tracing::debug!(
+                        client_id = self.credentials.client_id(),
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        error = %e,
+                        "token request failed; retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn fetch_once(&self) -> Result<Fetched, AuthError> {
         let started = self.clock.now();
         self.requests.fetch_add(1, Ordering::Relaxed);
         let client_id = self.credentials.client_id();

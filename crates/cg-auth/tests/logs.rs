@@ -9,10 +9,7 @@ use cg_auth::{Accepts, AuthMiddleware, Authenticator, Operation};
 use common::{CLIENT_SECRET, numbered_tokens, start};
 use reqwest::{Method, Request, StatusCode, Url};
 
-const LIST: Operation = Operation {
-    id: "getHierarchy",
-    accepts: Accepts::OAUTH2_OR_API_KEY,
-};
+const LIST: Operation = Operation::new("getHierarchy", Accepts::OAUTH2_OR_API_KEY);
 
 /// A `tracing` writer that keeps everything written to it.
 #[derive(Clone, Default)]

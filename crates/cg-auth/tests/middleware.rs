@@ -14,18 +14,9 @@ use reqwest::{Method, Request, StatusCode, Url};
 
 const KEY: &str = "the-api-key-789";
 
-const LIST: Operation = Operation {
-    id: "getHierarchy",
-    accepts: Accepts::OAUTH2_OR_API_KEY,
-};
-const PUT_RECORD: Operation = Operation {
-    id: "putRecord",
-    accepts: Accepts::OAUTH2,
-};
-const TOKEN: Operation = Operation {
-    id: "getToken",
-    accepts: Accepts::NONE,
-};
+const LIST: Operation = Operation::new("getHierarchy", Accepts::OAUTH2_OR_API_KEY);
+const PUT_RECORD: Operation = Operation::new("putRecord", Accepts::OAUTH2);
+const TOKEN: Operation = Operation::new("getToken", Accepts::NONE);
 
 fn request(method: Method, url: &str) -> Request {
     Request::new(method, Url::parse(url).expect("url"))

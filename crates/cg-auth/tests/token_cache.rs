@@ -68,7 +68,8 @@ async fn a_failed_request_is_shared_by_concurrent_callers_too() {
             .iter()
             .all(|r| matches!(r, Err(AuthError::TokenEndpoint { status: 500, .. })))
     );
-    assert_eq!(server.token_hits(), 1);
+    // One flight for all 200, its three attempts (a 5xx is retried with backoff).
+    assert_eq!(server.token_hits(), 3);
     assert!(
         results[0]
             .as_ref()
@@ -77,7 +78,7 @@ async fn a_failed_request_is_shared_by_concurrent_callers_too() {
     );
     // The next call tries again.
     assert!(cache.token().await.is_err());
-    assert_eq!(server.token_hits(), 2);
+    assert_eq!(server.token_hits(), 6);
 }
 
 #[tokio::test]
@@ -340,6 +341,7 @@ async fn a_failed_refresh_keeps_the_valid_token_until_it_expires() {
     .refresh_policy(cg_auth::RefreshPolicy {
         margin: Duration::from_secs(600),
         jitter: Duration::ZERO,
+        token_attempts: 1,
         ..Default::default()
     })
     .build();
@@ -363,5 +365,49 @@ async fn a_failed_refresh_keeps_the_valid_token_until_it_expires() {
     assert!(
         matches!(err, AuthError::TokenEndpoint { status: 503, .. }),
         "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_token_failure_is_retried_and_a_refusal_remembered() {
+    let server = start(Arc::new(|n| {
+        if n == 1 {
+            (502, String::new())
+        } else {
+            (
+                200,
+                r#"{"access_token":"tok-2","expires_in":3600}"#.to_owned(),
+            )
+        }
+    }))
+    .await;
+    let cache = server.cache(TestClock::new());
+    cache.token().await.expect("the second attempt succeeds");
+    assert_eq!(server.token_hits(), 2);
+
+    let refusing = start(Arc::new(|_| {
+        (401, r#"{"error":"invalid_client"}"#.to_owned())
+    }))
+    .await;
+    let clock = TestClock::new();
+    let cache = refusing.cache(clock.clone());
+    for _ in 0..50 {
+        let e = cache.token().await.expect_err("refused");
+        assert!(
+            matches!(e, AuthError::BadCredentials { status: 401, .. }),
+            "{e:?}"
+        );
+    }
+    assert_eq!(
+        refusing.token_hits(),
+        1,
+        "a refusal is not retried, and remembered"
+    );
+    clock.advance(Duration::from_secs(31));
+    assert!(cache.token().await.is_err());
+    assert_eq!(
+        refusing.token_hits(),
+        2,
+        "asked again once the memory lapses"
     );
 }

@@ -122,17 +122,21 @@ async fn facade_run(
     let gauge = progress.clone();
     let sampler = sample.then(|| Sampler::start(move || gauge.in_flight()));
     let (cpu0, sb0, t0) = (procfs::self_cpu(), sandbox.cpu_seconds(), Instant::now());
-    let summary = import.run().await;
+    let mut not_imported = cg_facade::modules::bulk::NotImported::default();
+    let summary = import
+        .run_into(&mut not_imported)
+        .await
+        .map_err(|e| e.to_string())?;
     let elapsed_s = t0.elapsed().as_secs_f64();
     let (client_cpu_s, sandbox_cpu_s) = (procfs::self_cpu() - cpu0, sandbox.cpu_seconds() - sb0);
     let mean_in_flight = match sampler {
         Some(s) => s.mean().await,
         None => None,
     };
-    if let Some(first) = summary.not_imported.first() {
+    if let Some(first) = not_imported.0.first() {
         eprintln!(
             "  facade: {} not imported, e.g. #{}: {}",
-            summary.not_imported.len(),
+            not_imported.0.len(),
             first.index,
             first.result
         );

@@ -17,6 +17,7 @@ mod decode;
 mod import;
 mod paging;
 mod procfs;
+mod refused;
 mod report;
 mod sandbox;
 mod sandbox_rps;
@@ -60,6 +61,7 @@ struct Sizes {
     decode_iterations: usize,
     decode_reps: usize,
     sandbox_requests: usize,
+    refused_records: u64,
     build_cost: bool,
 }
 
@@ -77,6 +79,7 @@ impl Sizes {
             decode_iterations: 300,
             decode_reps: 3,
             sandbox_requests: 20_000,
+            refused_records: 1_000_000,
             build_cost: true,
         }
     }
@@ -94,6 +97,7 @@ impl Sizes {
             decode_iterations: 60,
             decode_reps: 2,
             sandbox_requests: 3_000,
+            refused_records: 1_000_000,
             build_cost: false,
         }
     }
@@ -110,12 +114,12 @@ struct Args {
     command: Option<String>,
 }
 
-const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin PATH] [--python PATH] [--script PATH] [--root DIR] [--out FILE] [--command TEXT]\n       cg-bench paging-child --api URL --api-key KEY --mode facade|facade-no-prefetch|raw [--consumer count|csv]";
+const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin PATH] [--python PATH] [--script PATH] [--root DIR] [--out FILE] [--command TEXT]\n       cg-bench paging-child --api URL --api-key KEY --mode facade|facade-no-prefetch|raw [--consumer count|csv]\n       cg-bench refused-child --rows N";
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         quick: false,
-        cases: (1..=7).collect(),
+        cases: (1..=8).collect(),
         sandbox_bin: None,
         python: None,
         script: None,
@@ -210,6 +214,23 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("paging-child") {
         return paging_child(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("refused-child") {
+        let rows = match args.get(1..3) {
+            Some([flag, n]) if flag == "--rows" => n.parse::<u64>().ok(),
+            _ => None,
+        };
+        let Some(rows) = rows else {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        };
+        return match runtime().and_then(|rt| rt.block_on(refused::child(rows))) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("refused child: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let args = match parse_args(&args) {
         Ok(a) => a,
@@ -321,6 +342,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
                     page_cpu,
                 ))
             }
+            8 => refused::refused_import(&env.self_exe, sizes.refused_records),
             other => Err(format!("there is no case {other}")),
         };
         let case = result.unwrap_or_else(|e| {

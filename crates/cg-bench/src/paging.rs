@@ -234,11 +234,7 @@ pub async fn child(api: &str, api_key: &str, mode: Mode, consumer: Consumer) -> 
                 }
                 start += page.data.len() as u64;
                 for bounce in page.data {
-                    let kind = match bounce.type_ {
-                        Some(cg_raw_lists::types::BounceType::Hard) => "hard",
-                        Some(cg_raw_lists::types::BounceType::Soft) => "soft",
-                        None => "",
-                    };
+                    let kind = bounce.type_.as_deref().unwrap_or("");
                     sink.take(
                         bounce.email.as_deref(),
                         kind,

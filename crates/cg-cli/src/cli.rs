@@ -336,6 +336,17 @@ pub struct ImportArgs {
     /// Check every row without sending anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// The import's journal (default: FILE.journal beside the input). Running the same
+    /// command again resumes: rows already imported, duplicate or rejected are skipped.
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Resend rows whose outcome is unknown (sent, no answer). Safe ONLY when the
+    /// mapping has a duplication rule; without one their contacts get a second survey.
+    #[arg(long)]
+    pub resend_ambiguous: bool,
+    /// Start the journal over (forgets what earlier runs sent), e.g. after changing the file.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 /// `cg accounts ...`

@@ -36,9 +36,10 @@ pub enum CliError {
     /// No token could be had with the configured credentials.
     #[error("{0}")]
     Auth(String),
-    /// Ctrl-C (SIGINT) stopped the command.
-    #[error("interrupted")]
-    Interrupted,
+    /// Ctrl-C (SIGINT) stopped the command (a bulk job's journal is complete: run it
+    /// again to resume).
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -49,10 +50,8 @@ impl CliError {
             CliError::Usage(_) | CliError::Api(cg_facade::Error::InvalidInput { .. }) => EXIT_USAGE,
             CliError::Partial(_) => EXIT_PARTIAL,
             CliError::Auth(_) => EXIT_AUTH,
-            CliError::Interrupted => EXIT_INTERRUPTED,
-            CliError::Api(cg_facade::Error::Auth { message, .. }) if !is_unreachable(message) => {
-                EXIT_AUTH
-            }
+            CliError::Interrupted(_) => EXIT_INTERRUPTED,
+            CliError::Api(e @ cg_facade::Error::Auth { .. }) if !is_unreachable(e) => EXIT_AUTH,
             CliError::Api(_) | CliError::Io { .. } => EXIT_ERROR,
         })
     }
@@ -64,16 +63,6 @@ impl CliError {
 }
 
 /// A token endpoint that cannot be reached is a network failure, not refused credentials.
-// The facade reports both as `Error::Auth`; its message is cg-auth's `AuthError::Transport`.
-fn is_unreachable(message: &str) -> bool {
-    message.contains("could not reach the token endpoint")
-}
-
-impl From<std::io::Error> for CliError {
-    fn from(source: std::io::Error) -> Self {
-        CliError::Io {
-            path: "stdout".into(),
-            source,
-        }
-    }
+fn is_unreachable(e: &cg_facade::Error) -> bool {
+    matches!(e.auth_error(), Some(cg_facade::auth::AuthError::Transport(_)))
 }

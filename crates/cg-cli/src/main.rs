@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RecordsCommand};
 use crate::error::{CliError, EXIT_ERROR};
 use crate::settings::Given;
 
@@ -37,7 +37,12 @@ fn main() -> ExitCode {
     };
     // `sandbox serve` stops on Ctrl-C by design, and `auth login` prompts: they keep the
     // default handling. Everything else ends with exit code 5.
-    let handles_interrupt = !matches!(cli.command, Command::Sandbox(_) | Command::Auth(_));
+    // `records import` handles Ctrl-C itself: it lets the rows in flight finish and
+    // completes its journal, so dropping it here would lose their outcomes.
+    let handles_interrupt = !matches!(
+        cli.command,
+        Command::Sandbox(_) | Command::Auth(_) | Command::Records(RecordsCommand::Import(_))
+    );
     let result = runtime.block_on(async {
         if !handles_interrupt {
             return commands::run(cli).await;
@@ -53,7 +58,7 @@ fn main() -> ExitCode {
         };
         tokio::select! {
             result = commands::run(cli) => result,
-            () = interrupt => Err(CliError::Interrupted),
+            () = interrupt => Err(CliError::Interrupted("interrupted".into())),
         }
     });
     // A prompt may still wait for a line on a blocking thread: do not wait for it.
@@ -64,7 +69,7 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             // At a terminal the line may follow a progress bar or a prompt: start a new one.
-            if matches!(e, CliError::Interrupted)
+            if matches!(e, CliError::Interrupted(_))
                 && std::io::IsTerminal::is_terminal(&std::io::stderr())
             {
                 eprintln!();

@@ -170,7 +170,7 @@ fn progress_bar_is_drawn_on_a_terminal() {
         "no terminal control sequences:\n{screen}"
     );
     assert!(
-        screen.contains("IMPORTED  DUPLICATES  REJECTED  FAILED  REJECTED_FILE\n300 "),
+        screen.contains("IMPORTED  DUPLICATES  REJECTED  UNKNOWN  FAILED  RESUMED  REJECTED_FILE  UNKNOWN_FILE\n300 "),
         "{screen}"
     );
     assert_eq!(
@@ -210,7 +210,7 @@ fn no_progress_bar_when_stdout_is_not_a_terminal() {
     assert_eq!(screen.trim(), "", "nothing on the terminal");
     let summary = std::fs::read_to_string(tmp.path().join("summary.txt")).expect("the summary");
     assert!(
-        summary.starts_with("IMPORTED  DUPLICATES  REJECTED  FAILED  REJECTED_FILE\n300 "),
+        summary.starts_with("IMPORTED  DUPLICATES  REJECTED  UNKNOWN  FAILED  RESUMED  REJECTED_FILE  UNKNOWN_FILE\n300 "),
         "{summary}"
     );
 }

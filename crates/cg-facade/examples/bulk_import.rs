@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use cg_facade::modules::bulk::NotImported;
 use cg_facade::modules::records::Record;
 use cg_facade::{Client, Credentials, Endpoints, RetryPolicy};
 use cg_sandbox::{FaultConfig, Sandbox};
@@ -68,11 +69,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    let summary = import.run().await;
+    // Outcomes go to a sink as they happen; this one keeps those not imported.
+    let mut not_imported = NotImported::default();
+    let summary = import.run_into(&mut not_imported).await?;
     reporter.await?;
 
     println!("{summary}");
-    for outcome in summary.not_imported.iter().take(5) {
+    for outcome in not_imported.into_sorted().iter().take(5) {
         println!(
             "  #{} {:?}: {}",
             outcome.index,

@@ -106,6 +106,7 @@ where
             operation,
             status: None,
             message,
+            cause: record.auth_error.clone(),
         },
         P::CommunicationError(source)
         | P::InvalidUpgrade(source)
@@ -144,7 +145,11 @@ where
     })
 }
 
-fn transport(ctx: CallContext, operation: &'static str, source: reqwest::Error) -> Error {
+fn transport(ctx: CallContext, operation: &'static str, mut source: reqwest::Error) -> Error {
+    // A query string may carry personal data (anonymize sends e-mail and phone there).
+    if let Some(url) = source.url_mut() {
+        url.set_query(None);
+    }
     if source.is_timeout() {
         Error::Timeout {
             operation,
@@ -227,6 +232,7 @@ pub(crate) fn from_error_body(
             operation,
             status: Some(status),
             message: api.to_string(),
+            cause: None,
         },
         Some(ErrorBody::Api(api)) => Error::Api {
             operation,
@@ -245,6 +251,7 @@ pub(crate) fn from_error_body(
             operation,
             status: Some(status),
             message: v.message,
+            cause: None,
         },
         Some(ErrorBody::Validation(v)) => Error::Validation {
             operation,
@@ -256,6 +263,7 @@ pub(crate) fn from_error_body(
             operation,
             status: Some(401),
             message: "the service refused the credentials".into(),
+            cause: None,
         },
         None if status == 429 || status >= 500 => Error::Http {
             operation,

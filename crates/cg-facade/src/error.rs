@@ -73,6 +73,10 @@ pub enum Error {
         status: Option<u16>,
         /// What happened (never a secret).
         message: String,
+        /// The typed cause when getting or attaching the credentials failed (token
+        /// endpoint refusal or failure, missing credentials); `None` for a 401 of the API.
+        #[source]
+        cause: Option<cg_auth::AuthError>,
     },
     /// An answer with a status the API does not document, without a readable error body.
     #[error("{operation}: unexpected HTTP {status}{}", retry_after.map(|d| format!(" (retry after {d:?})")).unwrap_or_default())]
@@ -84,8 +88,9 @@ pub enum Error {
         /// The server's Retry-After, when it sent one.
         retry_after: Option<Duration>,
     },
-    /// An answer that could not be decoded.
-    #[error("{operation}: could not decode the answer (HTTP {}): {problem}; body starts: {body:?}", status.map(|s| s.to_string()).unwrap_or_else(|| "status unknown".into()))]
+    /// An answer that could not be decoded. The body's start is kept for diagnosis but
+    /// is not part of the message (it may hold personal data): see [`Error::body_excerpt`].
+    #[error("{operation}: could not decode the answer (HTTP {}): {problem}", status.map(|s| s.to_string()).unwrap_or_else(|| "status unknown".into()))]
     Decode {
         /// The operationId.
         operation: &'static str,
@@ -99,6 +104,10 @@ pub enum Error {
     /// The client could not be configured.
     #[error("configuration: {0}")]
     Config(String),
+    /// A bulk import's journal could not be written (the record was not sent), or an
+    /// earlier run's failure read back from it.
+    #[error("journal: {0}")]
+    Journal(String),
 }
 
 fn field_summary(errors: &BTreeMap<String, Vec<String>>) -> String {
@@ -152,6 +161,24 @@ impl Error {
             | Error::Auth { operation, .. }
             | Error::Http { operation, .. }
             | Error::Decode { operation, .. } => Some(operation),
+            _ => None,
+        }
+    }
+
+    /// The start of an undecodable answer's body ([`Error::Decode`]), for diagnosis.
+    /// Not shown by `Display`: it may hold personal data; log it only where that is allowed.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        match self {
+            Error::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The typed cause of an [`Error::Auth`] that came from getting or attaching
+    /// credentials (e.g. [`AuthError::BadCredentials`](cg_auth::AuthError::BadCredentials)).
+    pub fn auth_error(&self) -> Option<&cg_auth::AuthError> {
+        match self {
+            Error::Auth { cause, .. } => cause.as_ref(),
             _ => None,
         }
     }

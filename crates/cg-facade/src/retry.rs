@@ -13,9 +13,14 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The largest delay between attempts (also caps a server's Retry-After).
     pub max_backoff: Duration,
-    /// Resend a `PUT /records/` whose fate is unknown (5xx, timeout, dropped
-    /// connection). Safe when the account has a duplication rule: a resend of an
-    /// imported record is answered "duplicates with `<CG-ID>`" and counted as imported.
+    /// Resend a write that sends a survey (`PUT /records/`, `x-cg-sends-survey`) when
+    /// its fate is unknown (5xx without Retry-After after the body was sent, a timeout,
+    /// a connection dropped after sending). Off by default: such a record then ends
+    /// [`RecordOutcome::Unknown`](crate::modules::records::RecordOutcome::Unknown).
+    ///
+    /// Turn it on **only when the Inbound Mapping has a duplication rule**: then a
+    /// resend of a record that did arrive is answered "duplicates with `<CG-ID>`" and
+    /// counted as imported. Without a rule the contact gets a second survey.
     pub resend_ambiguous_records: bool,
 }
 
@@ -25,7 +30,7 @@ impl Default for RetryPolicy {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
-            resend_ambiguous_records: true,
+            resend_ambiguous_records: false,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cg_auth::{AuthError, AuthMiddleware, Middleware, Operation, PrepareError};
 use futures::future::BoxFuture;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use tracing::Instrument;
 
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -20,14 +20,26 @@ pub(crate) struct CallRecord {
     pub last_status: Option<u16>,
     /// Whether an earlier attempt may have reached the server (the last one is a resend).
     pub resent_after_ambiguity: bool,
+    /// Whether some attempt ended without telling whether the server acted on it
+    /// (5xx without Retry-After, timeout, connection dropped after sending).
+    pub fate_unknown: bool,
     /// Retry-After of the last answer.
     pub retry_after: Option<Duration>,
     /// The token request timed out (the call fails as a timeout, not as refused credentials).
     pub auth_timed_out: bool,
+    /// Why credentials could not be attached, typed (progenitor carries only its text).
+    pub auth_error: Option<AuthError>,
 }
 
 tokio::task_local! {
     static CALL: Arc<Mutex<CallRecord>>;
+    /// A caller's choice of `resend_ambiguous_records` for the calls it runs (bulk import).
+    static RESEND_AMBIGUOUS: bool;
+}
+
+/// Runs `fut` with `resend_ambiguous_records` set to `on`, whatever the client's policy.
+pub(crate) async fn with_resend_ambiguous<F: std::future::Future>(on: bool, fut: F) -> F::Output {
+    RESEND_AMBIGUOUS.scope(on, fut).await
 }
 
 /// Runs `fut` with a fresh [`CallRecord`] the middleware fills in.
@@ -55,6 +67,16 @@ enum Fate {
     Unknown,
 }
 
+/// The spec's `x-cg-idempotent` decides; a write that sends a survey is resent after an
+/// unknown fate only when the caller opted in (`resend_records`), and any other write
+/// that is not idempotent never is.
+fn may_resend(op: &Operation, fate: Fate, resend_records: bool) -> bool {
+    match fate {
+        Fate::NotProcessed => true,
+        Fate::Unknown => op.idempotent || (op.sends_survey && resend_records),
+    }
+}
+
 /// Auth from cg-auth, then retries by [`RetryPolicy`], with a span per attempt.
 #[derive(Debug)]
 pub(crate) struct SdkMiddleware {
@@ -63,16 +85,11 @@ pub(crate) struct SdkMiddleware {
 }
 
 impl SdkMiddleware {
-    fn may_resend(&self, op: &Operation, method: &Method, fate: Fate) -> bool {
-        match fate {
-            Fate::NotProcessed => true,
-            Fate::Unknown if op.id == "putRecord" => self.retry.resend_ambiguous_records,
-            // Reads and idempotent writes; a POST may have created something.
-            Fate::Unknown => matches!(
-                *method,
-                Method::GET | Method::PUT | Method::DELETE | Method::HEAD
-            ),
-        }
+    fn may_resend(&self, op: &Operation, fate: Fate) -> bool {
+        let resend_records = RESEND_AMBIGUOUS
+            .try_with(|on| *on)
+            .unwrap_or(self.retry.resend_ambiguous_records);
+        may_resend(op, fate, resend_records)
     }
 
     async fn run(
@@ -81,7 +98,6 @@ impl SdkMiddleware {
         request: reqwest::Request,
         op: Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        let method = request.method().clone();
         let mut request = request;
         let mut attempt = 0u32;
         loop {
@@ -133,7 +149,7 @@ impl SdkMiddleware {
                     }
                 }
                 Err(e) => {
-                    span.in_scope(|| tracing::debug!(error = %e, elapsed_ms = elapsed.as_millis() as u64, "no answer"));
+                    span.in_scope(|| tracing::debug!(error = %without_query(e), elapsed_ms = elapsed.as_millis() as u64, "no answer"));
                     let fate = if e.is_connect() {
                         Fate::NotProcessed
                     } else {
@@ -143,7 +159,10 @@ impl SdkMiddleware {
                 }
             };
             let Some(fate) = fate else { return result };
-            if attempt >= self.retry.max_attempts || !self.may_resend(&op, &method, fate) {
+            if fate == Fate::Unknown {
+                note(|r| r.fate_unknown = true);
+            }
+            if attempt >= self.retry.max_attempts || !self.may_resend(&op, fate) {
                 return result;
             }
             let Some(next) = spare else { return result };
@@ -198,6 +217,7 @@ impl Middleware for SdkMiddleware {
                 if matches!(&e, AuthError::Transport(t) if t.is_timeout()) {
                     note(|r| r.auth_timed_out = true);
                 }
+                note(|r| r.auth_error = Some(e.clone()));
                 PrepareError::from(e)
             })
         })
@@ -210,5 +230,62 @@ impl Middleware for SdkMiddleware {
         operation: Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(self.run(client, request, operation))
+    }
+}
+
+/// The error's text with its URL's query string removed (it may hold an e-mail address
+/// or a phone number).
+pub(crate) fn without_query(e: &reqwest::Error) -> String {
+    let text = e.to_string();
+    match e.url() {
+        Some(url) if url.query().is_some() => {
+            let mut bare = url.clone();
+            bare.set_query(None);
+            text.replace(url.as_str(), bare.as_str())
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(all(feature = "imports", feature = "hierarchy"))]
+    #[test]
+    fn resends_follow_the_operation_facts() {
+        use cg_raw_hierarchy::ops::{ADD_DIVISION, LIST_HIERARCHY};
+        use cg_raw_imports::ops::{PUT_ACCOUNT, PUT_RECORD};
+        for op in [PUT_RECORD, PUT_ACCOUNT, ADD_DIVISION, LIST_HIERARCHY] {
+            assert!(may_resend(&op, Fate::NotProcessed, false), "{}", op.id);
+        }
+        assert!(!may_resend(&PUT_RECORD, Fate::Unknown, false));
+        assert!(may_resend(&PUT_RECORD, Fate::Unknown, true), "opted in");
+        assert!(
+            !may_resend(&ADD_DIVISION, Fate::Unknown, true),
+            "no survey, still not idempotent"
+        );
+        assert!(may_resend(&PUT_ACCOUNT, Fate::Unknown, false));
+        assert!(may_resend(&LIST_HIERARCHY, Fate::Unknown, false));
+        let unknown = cg_raw_imports::operation("notInTheSpec");
+        assert!(!may_resend(&unknown, Fate::Unknown, true));
+    }
+
+    #[tokio::test]
+    async fn errors_lose_the_query_string() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        let e = reqwest::Client::new()
+            .get(format!(
+                "http://127.0.0.1:{port}/v4.1/anonymize.json?email=joe%40example.com&telephone=123"
+            ))
+            .send()
+            .await
+            .expect_err("nothing listens");
+        assert!(e.to_string().contains("joe%40example.com"), "{e}");
+        let shown = without_query(&e);
+        assert!(!shown.contains("joe") && !shown.contains("123"), "{shown}");
+        assert!(shown.contains("/v4.1/anonymize.json"), "{shown}");
     }
 }

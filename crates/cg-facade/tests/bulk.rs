@@ -7,7 +7,8 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use cg_facade::modules::bulk::{BulkOutcome, BulkResult};
+use cg_facade::modules::bulk::{BulkOutcome, BulkResult, NotImported, StopReason};
+use cg_facade::modules::journal::{FileJournal, Journal, JournalHeader, JournalOutcome, Resume};
 use cg_facade::modules::records::Record;
 use cg_sandbox::{Family, Fault, FaultConfig, Sandbox};
 use futures::StreamExt;
@@ -197,32 +198,31 @@ async fn two_thousand_records_each_accounted_for_once() {
 #[tokio::test]
 async fn run_returns_counts_and_the_records_not_imported_in_input_order() {
     let (sandbox, client) = common::start().await;
+    let mut sink = NotImported::default();
     let summary = client
         .records()
         .import(sandbox.demo_configuration(), (0..200).map(record))
         .form()
         .concurrency(3)
-        .run()
-        .await;
+        .run_into(&mut sink)
+        .await
+        .expect("the sink keeps them");
+    let not_imported = sink.into_sorted();
     let expected: Vec<usize> = (0..200)
         .filter(|i| expect(*i) != Expect::Imported)
         .collect();
     assert_eq!(summary.total, 200);
     assert_eq!(summary.imported, 200 - expected.len() as u64);
     assert_eq!(
-        summary.imported + summary.duplicates + summary.rejected + summary.failed,
+        summary.imported + summary.duplicates + summary.rejected + summary.unknown + summary.failed,
         summary.total
     );
     assert!(!summary.all_imported());
     assert_eq!(
-        summary
-            .not_imported
-            .iter()
-            .map(|o| o.index)
-            .collect::<Vec<_>>(),
+        not_imported.iter().map(|o| o.index).collect::<Vec<_>>(),
         expected
     );
-    for o in &summary.not_imported {
+    for o in &not_imported {
         assert_eq!(kind(&o.result), expect(o.index));
     }
     let text = summary.to_string();
@@ -237,16 +237,19 @@ async fn run_returns_counts_and_the_records_not_imported_in_input_order() {
 #[tokio::test]
 async fn a_blank_configuration_rejects_every_record_without_sending() {
     let (sandbox, client) = common::start().await;
+    let mut sink = NotImported::default();
     let summary = client
         .records()
         .import("  ", (0..25).map(record))
-        .run()
-        .await;
+        .run_into(&mut sink)
+        .await
+        .expect("the sink keeps them");
     assert_eq!(
         (summary.total, summary.rejected, summary.imported),
         (25, 25, 0)
     );
-    for o in &summary.not_imported {
+    assert_eq!(sink.0.len(), 25);
+    for o in &sink.0 {
         match &o.result {
             BulkResult::Rejected {
                 sent: false,
@@ -375,8 +378,9 @@ async fn a_slow_record_does_not_hold_up_the_other_slots() {
     );
 }
 
-/// A scripted 500 after processing: that record's resend is answered as a duplicate,
-/// it counts as imported, and the sandbox holds one survey for it.
+/// A scripted 500 after processing, resend opted in on a mapping with a duplication
+/// rule: that record's resend is answered as a duplicate, it counts as imported, and
+/// the sandbox holds one survey for it.
 #[tokio::test]
 async fn a_processed_attempt_answered_5xx_is_imported_once() {
     let (sandbox, client) = common::start().await;
@@ -394,6 +398,7 @@ async fn a_processed_attempt_answered_5xx_is_imported_once() {
         .records()
         .import(sandbox.demo_configuration(), records)
         .concurrency(4)
+        .resend_ambiguous(true)
         .run()
         .await;
     assert_eq!(
@@ -404,7 +409,7 @@ async fn a_processed_attempt_answered_5xx_is_imported_once() {
         ),
         (30, 30, 1)
     );
-    assert!(summary.not_imported.is_empty());
+    assert!(summary.all_imported());
     let contacts = imported_contacts(&sandbox);
     assert_eq!(contacts.len(), 30, "30 surveys, not 31");
     assert_eq!(contacts.iter().collect::<HashSet<_>>().len(), 30);
@@ -428,10 +433,12 @@ async fn random_5xx_after_processing_never_imports_twice() {
             .field("Email", format!("chaos-{i}@example.com"))
             .field("Account Name", "ACME")
     });
+    // The demo mapping has a duplication rule: resending is safe there, and opted in.
     let import = client
         .records()
         .import(sandbox.demo_configuration(), records)
-        .concurrency(8);
+        .concurrency(8)
+        .resend_ambiguous(true);
     let progress = import.progress();
     let outcomes: Vec<BulkOutcome> = import.stream().collect().await;
     sandbox.set_faults(FaultConfig::none());
@@ -458,8 +465,8 @@ async fn random_5xx_after_processing_never_imports_twice() {
                 assert!(o.attempts >= 2);
             }
             // Every attempt answered 5xx: unknown to the caller, at most one survey.
-            BulkResult::Failed { error } => {
-                assert!(error.is_retryable(), "{error}");
+            BulkResult::Unknown { reason } => {
+                assert!(reason.contains("HTTP 5"), "{reason}");
                 assert!(surveys.len() <= 1, "{email}");
             }
             other => panic!("{email}: {other}"),
@@ -467,11 +474,235 @@ async fn random_5xx_after_processing_never_imports_twice() {
     }
     assert!(confirmed > 10, "the faults hit: {confirmed} confirmed");
     assert_eq!(progress.confirmed_by_duplicate(), confirmed);
-    assert_eq!(progress.imported() + progress.failed(), N as u64);
+    assert_eq!(progress.imported() + progress.unknown(), N as u64);
     let faulted = sandbox
         .requests()
         .iter()
         .filter(|r| r.fault.is_some())
         .count() as u64;
     assert!(faulted >= confirmed);
+}
+
+/// The surveys the sandbox holds per e-mail address, of records imported by `PUT /records/`.
+fn surveys_per_email(sandbox: &Sandbox) -> std::collections::HashMap<String, usize> {
+    let mut by = std::collections::HashMap::new();
+    for s in sandbox
+        .state()
+        .surveys
+        .iter()
+        .filter(|s| s.source == "records")
+    {
+        *by.entry(s.email.clone().unwrap_or_default()).or_default() += 1;
+    }
+    by
+}
+
+/// 5xx answers after processing on a share of the records, default policy, on a mapping
+/// WITHOUT a duplication rule and on the demo mapping with one: nobody gets two surveys;
+/// the faulted records are reported unknown (and are in the sandbox, since the fault
+/// came after processing), none is resent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_duplication_rule_an_unknown_fate_is_reported_not_resent() {
+    let (sandbox, client) = common::start().await;
+    let without_rule = sandbox.add_configuration(cg_sandbox::Configuration::standard("no rule"));
+    for (name, mapping) in [
+        ("no rule", without_rule),
+        ("30-day rule", sandbox.demo_configuration().to_string()),
+    ] {
+        sandbox.clear_requests();
+        sandbox.set_faults(
+            FaultConfig::default()
+                .seed(11)
+                .server_errors(0.2)
+                .after_processing(true),
+        );
+        const N: usize = 200;
+        let email = move |i: usize| format!("unknown-{i}-{}@example.com", name.len());
+        let records = (0..N).map(move |i| {
+            Record::new()
+                .field("Email", email(i))
+                .field("Account Name", "ACME")
+        });
+        let outcomes: Vec<BulkOutcome> = client
+            .records()
+            .import(mapping, records)
+            .concurrency(8)
+            .stream()
+            .collect()
+            .await;
+        sandbox.set_faults(FaultConfig::none());
+        assert_each_index_once(&outcomes, N);
+        let surveys = surveys_per_email(&sandbox);
+        for (address, n) in &surveys {
+            assert_eq!(*n, 1, "{name}: {address} holds {n} surveys");
+        }
+        let mut unknown = 0;
+        for o in &outcomes {
+            let held = surveys.get(&email(o.index)).copied().unwrap_or(0);
+            match &o.result {
+                BulkResult::Imported => assert_eq!(held, 1),
+                BulkResult::Unknown { reason } => {
+                    unknown += 1;
+                    assert_eq!(o.attempts, 1, "not resent");
+                    assert_eq!(held, 1, "processed before the fault");
+                    assert!(reason.contains("not resent"), "{reason}");
+                }
+                other => panic!("{name}: record {}: {other}", o.index),
+            }
+        }
+        assert!(unknown > 10, "{name}: the faults hit: {unknown}");
+        assert_eq!(record_puts(&sandbox), N, "{name}: nothing was sent twice");
+    }
+}
+
+/// 429 and a 503 with Retry-After say "not processed": still retried by default.
+#[tokio::test]
+async fn not_processed_answers_are_still_retried() {
+    let (sandbox, client) = common::start().await;
+    let mapping = sandbox.add_configuration(cg_sandbox::Configuration::standard("no rule"));
+    sandbox.set_faults(FaultConfig::default().script([
+        Fault::RateLimit {
+            retry_after_secs: 0,
+        },
+        Fault::Pass,
+    ]));
+    let summary = client
+        .records()
+        .import(mapping, [Record::new().field("Email", "retry@example.com")])
+        .run()
+        .await;
+    assert_eq!((summary.imported, summary.unknown), (1, 0));
+    assert_eq!(record_puts(&sandbox), 2);
+}
+
+fn journal_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cg-facade-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// An import stopped halfway, then run again with its journal: the second run sends
+/// only the records the first did not, nobody gets two surveys, every record has its
+/// outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journaled_import_resumes_without_sending_twice() {
+    let (sandbox, client) = common::start().await;
+    let mapping = sandbox.add_configuration(cg_sandbox::Configuration::standard("no rule"));
+    const N: usize = 120;
+    let records =
+        || (0..N).map(|i| Record::new().field("Email", format!("resume-{i}@example.com")));
+    let header = JournalHeader {
+        input_sha256: "input-1".into(),
+        configuration: mapping.clone(),
+    };
+    let path = journal_path("resume.journal");
+
+    let (journal, resume) = FileJournal::open(&path, &header, false).expect("journal");
+    let import = client
+        .records()
+        .import(mapping.clone(), records())
+        .concurrency(4)
+        .journal(journal.clone(), resume);
+    let stop = import.stop_handle();
+    let mut seen = 0;
+    let mut first = 0;
+    let mut outcomes = std::pin::pin!(import.stream());
+    while let Some(o) = outcomes.next().await {
+        seen += 1;
+        first += u64::from(o.result.is_imported());
+        if seen == 50 {
+            stop.stop();
+        }
+    }
+    journal.sync().expect("synced");
+    assert!((50..=54).contains(&seen), "stopped near 50: {seen}");
+    assert_eq!(record_puts(&sandbox) as u64, first);
+
+    let (journal, resume) = FileJournal::open(&path, &header, false).expect("journal");
+    assert_eq!(resume.len(), seen);
+    assert!(resume.unknown_rows().is_empty());
+    let summary = client
+        .records()
+        .import(mapping.clone(), records())
+        .concurrency(4)
+        .journal(journal, resume)
+        .run()
+        .await;
+    assert_eq!((summary.total, summary.imported), (N as u64, N as u64));
+    assert_eq!(summary.resumed, seen as u64);
+    assert_eq!(record_puts(&sandbox), N, "each record sent once");
+    assert!(surveys_per_email(&sandbox).values().all(|n| *n == 1));
+
+    // A row journaled as started without an outcome (a kill mid-request) is unknown on
+    // the next run and is not sent.
+    let path = journal_path("killed.journal");
+    let (journal, _) = FileJournal::open(&path, &header, false).expect("journal");
+    journal.started(0).expect("journaled");
+    drop(journal);
+    let (journal, resume) = FileJournal::open(&path, &header, false).expect("journal");
+    assert_eq!(resume.unknown_rows(), vec![0]);
+    let before = record_puts(&sandbox);
+    let summary = client
+        .records()
+        .import(
+            mapping,
+            [Record::new().field("Email", "killed@example.com")],
+        )
+        .journal(journal, resume)
+        .run()
+        .await;
+    assert_eq!((summary.unknown, summary.resumed), (1, 1));
+    assert_eq!(record_puts(&sandbox), before, "not resent");
+    let (_, resume) = FileJournal::open(&path, &header, false).expect("journal");
+    assert!(matches!(
+        resume.outcome(0),
+        Some(JournalOutcome::Unknown { .. })
+    ));
+    let _ = Resume::fresh();
+}
+
+/// Wrong client credentials: a 1,000-record import makes one token request and stops
+/// at the first record with a clear auth error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_stop_the_import_after_one_token_request() {
+    let sandbox = Sandbox::builder().seed_demo(true).start().await;
+    let client = cg_facade::Client::builder()
+        .endpoints(common::endpoints(&sandbox))
+        .credentials(cg_facade::Credentials::client_credentials(
+            "wrong-id",
+            "wrong-secret",
+        ))
+        .build()
+        .expect("client");
+    let records = (0..1000).map(|i| Record::new().field("Email", format!("auth-{i}@example.com")));
+    let mut sink = NotImported::default();
+    let summary = client
+        .records()
+        .import(sandbox.demo_configuration(), records)
+        .concurrency(16)
+        .run_into(&mut sink)
+        .await
+        .expect("sink");
+    let token_requests = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.family == Family::Auth)
+        .count();
+    assert_eq!(token_requests, 1, "one token request");
+    assert_eq!(record_puts(&sandbox), 0);
+    assert!(
+        summary.total <= 32,
+        "stopped at the first refusals: {}",
+        summary.total
+    );
+    let Some(StopReason::Auth(message)) = &summary.stopped else {
+        panic!("{:?}", summary.stopped)
+    };
+    assert!(
+        message.contains("invalid_client") || message.contains("rejected"),
+        "{message}"
+    );
+    assert!(!message.contains("wrong-secret"));
 }

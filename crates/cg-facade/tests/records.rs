@@ -473,11 +473,29 @@ async fn wrong_credentials_are_an_auth_error() {
     );
 }
 
-/// The first attempt is processed but answered 500; the resend is answered "duplicates
-/// with <CG-ID>": the record is imported once, and the outcome says how we know.
+/// A client that resends records of unknown fate (only safe with a duplication rule,
+/// which the demo mapping has).
+fn resending_client(sandbox: &cg_sandbox::Sandbox) -> cg_facade::Client {
+    let (id, secret) = sandbox.demo_client();
+    cg_facade::Client::builder()
+        .endpoints(common::endpoints(sandbox))
+        .credentials(Credentials::client_credentials(id, secret))
+        .retry_policy(RetryPolicy {
+            initial_backoff: std::time::Duration::from_millis(5),
+            resend_ambiguous_records: true,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+/// The first attempt is processed but answered 500; the resend (opted in; the demo
+/// mapping has a duplication rule) is answered "duplicates with <CG-ID>": the record is
+/// imported once, and the outcome says how we know.
 #[tokio::test]
 async fn a_processed_attempt_answered_5xx_is_confirmed_by_the_duplicate_answer() {
-    let (sandbox, client) = common::start().await;
+    let (sandbox, _) = common::start().await;
+    let client = resending_client(&sandbox);
     for (status, form) in [(500, false), (502, true), (504, false)] {
         let email = format!("flaky-{status}@example.com");
         sandbox.set_faults(
@@ -515,7 +533,8 @@ async fn a_processed_attempt_answered_5xx_is_confirmed_by_the_duplicate_answer()
     }
 }
 
-/// Without resends of ambiguous attempts the failure is reported, and the record is there.
+/// Without resends of ambiguous attempts (the default) the outcome is reported unknown,
+/// and the record is there.
 #[tokio::test]
 async fn without_resends_the_ambiguous_failure_is_reported() {
     let (sandbox, _) = common::start().await;
@@ -534,15 +553,19 @@ async fn without_resends_the_ambiguous_failure_is_reported() {
             .after_processing(true)
             .script([Fault::Status(500)]),
     );
-    let e = client
+    let outcome = client
         .records()
         .put(sandbox.demo_configuration())
         .field("Email", "once@example.com")
         .field("Account Name", "ACME")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(e.status(), Some(500), "{e:?}");
+        .unwrap();
+    let RecordOutcome::Unknown { reason } = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(reason.contains("HTTP 500"), "{reason}");
+    assert!(!outcome.is_imported());
     assert_eq!(imports_requests(&sandbox).len(), 1, "not resent");
     assert_eq!(
         surveys_for(&sandbox, "once@example.com").len(),
@@ -551,10 +574,38 @@ async fn without_resends_the_ambiguous_failure_is_reported() {
     );
 }
 
-/// A 429, and a 500 given instead of processing: resent, and imported once.
+/// A 429 says "not processed": resent by default. A 500 after it is ambiguous: resent
+/// only when opted in, and then imported once.
 #[tokio::test]
 async fn a_refusal_before_processing_is_resent_and_imported() {
-    let (sandbox, client) = common::start().await;
+    let (sandbox, default_client) = common::start().await;
+    sandbox.set_faults(FaultConfig::default().script([
+        Fault::RateLimit {
+            retry_after_secs: 0,
+        },
+        Fault::Status(500),
+    ]));
+    let outcome = default_client
+        .records()
+        .put(DEMO_OPEN_CONFIGURATION)
+        .field("Email", "default@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, RecordOutcome::Unknown { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        imports_requests(&sandbox)
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        [429, 500],
+        "the 429 is resent, the 500 is not"
+    );
+    sandbox.clear_requests();
+    let client = resending_client(&sandbox);
     sandbox.set_faults(FaultConfig::default().script([
         Fault::RateLimit {
             retry_after_secs: 0,

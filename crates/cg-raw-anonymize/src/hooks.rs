@@ -2,29 +2,38 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "executeAnonymize",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "validateAnonymize",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `executeAnonymize`: idempotent true, sends a survey false, paging none.
+    pub const EXECUTE_ANONYMIZE: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `validateAnonymize`: idempotent true, sends a survey false, paging none.
+    pub const VALIDATE_ANONYMIZE: cg_auth::Operation = super::OPERATIONS[1usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "executeAnonymize" | "execute_anonymize" => OPERATIONS[0usize],
         "validateAnonymize" | "validate_anonymize" => OPERATIONS[1usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -2,24 +2,28 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "createToken",
         accepts: cg_auth::Accepts::NONE,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `createToken`: idempotent true, sends a survey false, paging none.
+    pub const CREATE_TOKEN: cg_auth::Operation = super::OPERATIONS[0usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "createToken" | "create_token" => OPERATIONS[0usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -2,43 +2,87 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "deleteUpload",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "listContactUploads",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
     cg_auth::Operation {
         id: "listHistoricalUploads",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
     cg_auth::Operation {
         id: "listRevenueUploads",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
     cg_auth::Operation {
         id: "listTransactionalUploads",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
     cg_auth::Operation {
         id: "uploadContactFile",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "uploadHistoricalFile",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "uploadRevenueFile",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `deleteUpload`: idempotent true, sends a survey false, paging none.
+    pub const DELETE_UPLOAD: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `listContactUploads`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_CONTACT_UPLOADS: cg_auth::Operation = super::OPERATIONS[1usize];
+    /// `listHistoricalUploads`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_HISTORICAL_UPLOADS: cg_auth::Operation = super::OPERATIONS[2usize];
+    /// `listRevenueUploads`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_REVENUE_UPLOADS: cg_auth::Operation = super::OPERATIONS[3usize];
+    /// `listTransactionalUploads`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_TRANSACTIONAL_UPLOADS: cg_auth::Operation = super::OPERATIONS[4usize];
+    /// `uploadContactFile`: idempotent false, sends a survey false, paging none.
+    pub const UPLOAD_CONTACT_FILE: cg_auth::Operation = super::OPERATIONS[5usize];
+    /// `uploadHistoricalFile`: idempotent false, sends a survey false, paging none.
+    pub const UPLOAD_HISTORICAL_FILE: cg_auth::Operation = super::OPERATIONS[6usize];
+    /// `uploadRevenueFile`: idempotent false, sends a survey false, paging none.
+    pub const UPLOAD_REVENUE_FILE: cg_auth::Operation = super::OPERATIONS[7usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "deleteUpload" | "delete_upload" => OPERATIONS[0usize],
@@ -49,12 +93,7 @@ pub fn operation(id: &'static str) -> cg_auth::Operation {
         "uploadContactFile" | "upload_contact_file" => OPERATIONS[5usize],
         "uploadHistoricalFile" | "upload_historical_file" => OPERATIONS[6usize],
         "uploadRevenueFile" | "upload_revenue_file" => OPERATIONS[7usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -2,39 +2,58 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "addDivision",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "deleteDivision",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "listHierarchy",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "updateDivision",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `addDivision`: idempotent false, sends a survey false, paging none.
+    pub const ADD_DIVISION: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `deleteDivision`: idempotent true, sends a survey false, paging none.
+    pub const DELETE_DIVISION: cg_auth::Operation = super::OPERATIONS[1usize];
+    /// `listHierarchy`: idempotent true, sends a survey false, paging none.
+    pub const LIST_HIERARCHY: cg_auth::Operation = super::OPERATIONS[2usize];
+    /// `updateDivision`: idempotent true, sends a survey false, paging none.
+    pub const UPDATE_DIVISION: cg_auth::Operation = super::OPERATIONS[3usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "addDivision" | "add_division" => OPERATIONS[0usize],
         "deleteDivision" | "delete_division" => OPERATIONS[1usize],
         "listHierarchy" | "list_hierarchy" => OPERATIONS[2usize],
         "updateDivision" | "update_division" => OPERATIONS[3usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -12,7 +12,7 @@ mod generated;
 mod hooks;
 
 pub use generated::*;
-pub use hooks::{OPERATIONS, operation};
+pub use hooks::{OPERATIONS, operation, ops};
 
 /// The module name, as in `spec/hierarchy.yaml`.
 pub const MODULE: &str = "hierarchy";

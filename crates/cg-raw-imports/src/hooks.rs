@@ -2,34 +2,48 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "putAccount",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "putActivity",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "putRecord",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: false,
+        sends_survey: true,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `putAccount`: idempotent true, sends a survey false, paging none.
+    pub const PUT_ACCOUNT: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `putActivity`: idempotent false, sends a survey false, paging none.
+    pub const PUT_ACTIVITY: cg_auth::Operation = super::OPERATIONS[1usize];
+    /// `putRecord`: idempotent false, sends a survey true, paging none.
+    pub const PUT_RECORD: cg_auth::Operation = super::OPERATIONS[2usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "putAccount" | "put_account" => OPERATIONS[0usize],
         "putActivity" | "put_activity" => OPERATIONS[1usize],
         "putRecord" | "put_record" => OPERATIONS[2usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

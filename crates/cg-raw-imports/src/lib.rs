@@ -16,7 +16,7 @@ mod hooks;
 mod extra;
 
 pub use generated::*;
-pub use hooks::{OPERATIONS, operation};
+pub use hooks::{OPERATIONS, operation, ops};
 
 /// The module name, as in `spec/imports.yaml`.
 pub const MODULE: &str = "imports";

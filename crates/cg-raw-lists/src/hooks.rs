@@ -2,34 +2,48 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "addUnsubscribe",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "listBounces",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
     cg_auth::Operation {
         id: "listUnsubscribes",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `addUnsubscribe`: idempotent true, sends a survey false, paging none.
+    pub const ADD_UNSUBSCRIBE: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `listBounces`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_BOUNCES: cg_auth::Operation = super::OPERATIONS[1usize];
+    /// `listUnsubscribes`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_UNSUBSCRIBES: cg_auth::Operation = super::OPERATIONS[2usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "addUnsubscribe" | "add_unsubscribe" => OPERATIONS[0usize],
         "listBounces" | "list_bounces" => OPERATIONS[1usize],
         "listUnsubscribes" | "list_unsubscribes" => OPERATIONS[2usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -2,29 +2,38 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "streamHistorical",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "streamTransactional",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: true,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `streamHistorical`: idempotent false, sends a survey false, paging none.
+    pub const STREAM_HISTORICAL: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `streamTransactional`: idempotent false, sends a survey true, paging none.
+    pub const STREAM_TRANSACTIONAL: cg_auth::Operation = super::OPERATIONS[1usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "streamHistorical" | "stream_historical" => OPERATIONS[0usize],
         "streamTransactional" | "stream_transactional" => OPERATIONS[1usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -2,39 +2,58 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "exportNonResponses",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Cursor,
     },
     cg_auth::Operation {
         id: "exportResponses",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Cursor,
     },
     cg_auth::Operation {
         id: "listCloseLoopCases",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Cursor,
     },
     cg_auth::Operation {
         id: "updateCloseLoopStatus",
         accepts: cg_auth::Accepts::OAUTH2,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `exportNonResponses`: idempotent true, sends a survey false, paging cursor.
+    pub const EXPORT_NON_RESPONSES: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `exportResponses`: idempotent true, sends a survey false, paging cursor.
+    pub const EXPORT_RESPONSES: cg_auth::Operation = super::OPERATIONS[1usize];
+    /// `listCloseLoopCases`: idempotent true, sends a survey false, paging cursor.
+    pub const LIST_CLOSE_LOOP_CASES: cg_auth::Operation = super::OPERATIONS[2usize];
+    /// `updateCloseLoopStatus`: idempotent true, sends a survey false, paging none.
+    pub const UPDATE_CLOSE_LOOP_STATUS: cg_auth::Operation = super::OPERATIONS[3usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "exportNonResponses" | "export_non_responses" => OPERATIONS[0usize],
         "exportResponses" | "export_responses" => OPERATIONS[1usize],
         "listCloseLoopCases" | "list_close_loop_cases" => OPERATIONS[2usize],
         "updateCloseLoopStatus" | "update_close_loop_status" => OPERATIONS[3usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -2,31 +2,60 @@
 
 //! Hands every request of this crate to its [`cg_auth::Pipeline`].
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-/// Every operation of this module and the credentials its spec says it accepts.
+/// Every operation of this module: the credentials its spec says it accepts and
+/// its `x-cg-*` facts.
 pub const OPERATIONS: &[cg_auth::Operation] = &[
     cg_auth::Operation {
         id: "createNonResponse",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "createResponse",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: false,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "listTransactions",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::Offset,
     },
     cg_auth::Operation {
         id: "updateNonResponse",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
     cg_auth::Operation {
         id: "updateResponse",
         accepts: cg_auth::Accepts::OAUTH2_OR_API_KEY,
+        idempotent: true,
+        sends_survey: false,
+        paging: cg_auth::Paging::None,
     },
 ];
+/// Each operation of [`OPERATIONS`] as a typed constant.
+pub mod ops {
+    /// `createNonResponse`: idempotent false, sends a survey false, paging none.
+    pub const CREATE_NON_RESPONSE: cg_auth::Operation = super::OPERATIONS[0usize];
+    /// `createResponse`: idempotent false, sends a survey false, paging none.
+    pub const CREATE_RESPONSE: cg_auth::Operation = super::OPERATIONS[1usize];
+    /// `listTransactions`: idempotent true, sends a survey false, paging offset.
+    pub const LIST_TRANSACTIONS: cg_auth::Operation = super::OPERATIONS[2usize];
+    /// `updateNonResponse`: idempotent true, sends a survey false, paging none.
+    pub const UPDATE_NON_RESPONSE: cg_auth::Operation = super::OPERATIONS[3usize];
+    /// `updateResponse`: idempotent true, sends a survey false, paging none.
+    pub const UPDATE_RESPONSE: cg_auth::Operation = super::OPERATIONS[4usize];
+}
 /// The operation named by its spec operationId or progenitor's snake_case name;
-/// an unknown name accepts no credentials.
+/// an unknown name accepts no credentials and is never resent.
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "createNonResponse" | "create_non_response" => OPERATIONS[0usize],
@@ -34,12 +63,7 @@ pub fn operation(id: &'static str) -> cg_auth::Operation {
         "listTransactions" | "list_transactions" => OPERATIONS[2usize],
         "updateNonResponse" | "update_non_response" => OPERATIONS[3usize],
         "updateResponse" | "update_response" => OPERATIONS[4usize],
-        _ => {
-            cg_auth::Operation {
-                id,
-                accepts: cg_auth::Accepts::NONE,
-            }
-        }
+        _ => cg_auth::Operation::new(id, cg_auth::Accepts::NONE),
     }
 }
 impl ClientHooks<cg_auth::Pipeline> for crate::Client {

@@ -42,6 +42,10 @@ pub async fn run(conn: &Connection, args: DemoArgs, out: &mut Printer) -> Result
         configuration: args.configuration,
         concurrency: 8,
         dry_run: false,
+        journal: None,
+        resend_ambiguous: false,
+        // The demo imports its sample afresh each time.
+        restart: true,
     };
     let progress = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
     let report = super::records::import(conn, &args, progress).await?;

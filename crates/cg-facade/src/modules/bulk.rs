@@ -9,18 +9,28 @@
 //! let import = client.records().import("9dd58237-c913-4073-9c76-07da0b49ff50", records).concurrency(16);
 //! let progress = import.progress(); // readable from another task while it runs
 //! let summary = import.run().await;
-//! println!("{} imported, {} not; {} done", summary.imported, summary.not_imported.len(), progress.done());
+//! println!("{summary}; {} done", progress.done());
 //! # }
 //! ```
+//!
+//! Every outcome can go to a sink of the caller's choosing as it happens
+//! ([`BulkImport::run_into`]), so a million records take no more memory than the
+//! records in flight; a [`Journal`] makes the import resumable after a crash.
+//!
+//! A record whose request was sent and not answered (a 5xx without Retry-After, a
+//! timeout, a dropped connection) ends [`BulkResult::Unknown`]: it may be in, and it is
+//! not resent unless [`RetryPolicy::resend_ambiguous_records`](crate::RetryPolicy) says so.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::Error;
+use crate::modules::journal::{Journal, JournalOutcome, Resume};
 use crate::modules::records::{
     Record, RecordEncoding, RecordOutcome, Records, check, import_checked, parse_configuration,
 };
@@ -74,6 +84,10 @@ pub struct BulkImport {
     encoding: RecordEncoding,
     local_checks: bool,
     progress: Progress,
+    journal: Option<Arc<dyn Journal>>,
+    resume: Arc<Resume>,
+    stop: StopHandle,
+    resend_ambiguous: Option<bool>,
 }
 
 impl fmt::Debug for BulkImport {
@@ -83,6 +97,7 @@ impl fmt::Debug for BulkImport {
             .field("concurrency", &self.concurrency)
             .field("encoding", &self.encoding)
             .field("progress", &self.progress.snapshot())
+            .field("journal", &self.journal)
             .finish_non_exhaustive()
     }
 }
@@ -102,7 +117,36 @@ impl BulkImport {
             encoding: RecordEncoding::Json,
             local_checks: true,
             progress: Progress::new(total),
+            journal: None,
+            resume: Arc::new(Resume::fresh()),
+            stop: StopHandle::default(),
+            resend_ambiguous: None,
         }
+    }
+
+    /// Overrides the client's [`RetryPolicy::resend_ambiguous_records`](crate::RetryPolicy)
+    /// for this import. Safe **only when the mapping has a duplication rule**: a record
+    /// that did arrive is then answered as a duplicate (and counted imported); without
+    /// one, its contact gets a second survey.
+    pub fn resend_ambiguous(mut self, on: bool) -> Self {
+        self.resend_ambiguous = Some(on);
+        self
+    }
+
+    /// Journals every record (started before its request leaves, outcome when known)
+    /// and skips the records `resume` holds a final outcome for: they come out with
+    /// that outcome and [`BulkOutcome::resumed`] set, without being sent. Record
+    /// positions are the input's, so resume with the same input in the same order.
+    pub fn journal(mut self, journal: impl Journal, resume: Resume) -> Self {
+        self.journal = Some(Arc::new(journal));
+        self.resume = Arc::new(resume);
+        self
+    }
+
+    /// A handle that stops the import from another task (e.g. on Ctrl-C): no record is
+    /// taken from the input after [`StopHandle::stop`]; those in flight finish.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
     }
 
     /// At most this many records in flight at once (default 8; 0 counts as 1). A new
@@ -150,25 +194,68 @@ impl BulkImport {
             encoding,
             local_checks,
             progress,
+            journal,
+            resume,
+            stop,
+            resend_ambiguous,
         } = self;
         // An invalid configuration rejects every record, so each is still accounted for.
         let configuration = parse_configuration(&configuration).map_err(|e| match e {
             Error::InvalidInput { field, problem } => (field, problem),
             other => ("configuration".to_owned(), other.to_string()),
         });
+        let taking = stop.clone();
         records
             .enumerate()
+            .take_while(move |_| std::future::ready(!taking.is_stopped()))
             .map(move |(index, record)| {
                 progress.inner.submitted.fetch_add(1, Ordering::Relaxed);
                 let (client, progress, configuration) =
                     (client.clone(), progress.clone(), configuration.clone());
+                let (journal, resume, stop) = (journal.clone(), resume.clone(), stop.clone());
                 async move {
                     let how = How {
                         encoding,
                         local_checks,
+                        resend_ambiguous,
                     };
-                    let outcome =
-                        import_one(&client, configuration, index, record, how, &progress).await;
+                    let outcome = match resume.outcome(index as u64) {
+                        Some(earlier) => {
+                            // A row started without an outcome gets its final one now.
+                            if let (JournalOutcome::Unknown { .. }, Some(journal)) =
+                                (earlier, journal.as_deref())
+                                && let Err(e) = journal.finished(index as u64, earlier)
+                            {
+                                tracing::warn!(row = index, error = %e, "could not journal an outcome");
+                            }
+                            BulkOutcome {
+                            index,
+                            record,
+                            result: BulkResult::from_journal(earlier),
+                            attempts: 0,
+                            resumed: true,
+                        }
+                        }
+                        None => {
+                            import_one(
+                                &client,
+                                configuration,
+                                index,
+                                record,
+                                how,
+                                &progress,
+                                journal.as_deref(),
+                            )
+                            .await
+                        }
+                    };
+                    if let BulkResult::Failed {
+                        error: error @ Error::Auth { .. },
+                    } = &outcome.result
+                    {
+                        // Wrong credentials fail every record alike: stop at the first.
+                        stop.stop_because(StopReason::Auth(error.to_string()));
+                    }
                     progress.count(&outcome.result);
                     outcome
                 }
@@ -176,15 +263,132 @@ impl BulkImport {
             .buffer_unordered(concurrency)
     }
 
-    /// Runs the whole import and returns the counts and every record not imported.
+    /// Runs the whole import and returns the counts. To see the records that did not
+    /// get in, use [`run_into`](Self::run_into) with a sink such as [`NotImported`].
     pub async fn run(self) -> BulkSummary {
+        let mut discard = |_: BulkOutcome| Ok(());
+        match self.run_into(&mut discard).await {
+            Ok(summary) => summary,
+            Err(_) => unreachable!("the discarding sink does not fail"),
+        }
+    }
+
+    /// Runs the whole import, handing every outcome to `sink` as it happens (nothing
+    /// is kept but the counts). A failing sink stops the import: no further record is
+    /// taken, those in flight finish (and are journaled), and its error is returned.
+    pub async fn run_into<S: OutcomeSink + ?Sized>(self, sink: &mut S) -> io::Result<BulkSummary> {
+        let stop = self.stop.clone();
+        let journal = self.journal.clone();
         let mut summary = BulkSummary::default();
+        let mut failure = None;
         let mut outcomes = std::pin::pin!(self.stream());
         while let Some(outcome) = outcomes.next().await {
-            summary.add(outcome);
+            summary.add(&outcome);
+            if failure.is_none()
+                && let Err(e) = sink.accept(outcome)
+            {
+                stop.stop_because(StopReason::Sink(e.to_string()));
+                failure = Some(e);
+            }
         }
-        summary.not_imported.sort_by_key(|o| o.index);
-        summary
+        summary.stopped = stop.reason();
+        if let Some(journal) = journal {
+            journal.sync()?;
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+}
+
+/// Where [`BulkImport::run_into`] hands each outcome.
+pub trait OutcomeSink: Send {
+    /// Takes one outcome.
+    fn accept(&mut self, outcome: BulkOutcome) -> io::Result<()>;
+}
+
+impl<F: FnMut(BulkOutcome) -> io::Result<()> + Send> OutcomeSink for F {
+    fn accept(&mut self, outcome: BulkOutcome) -> io::Result<()> {
+        self(outcome)
+    }
+}
+
+/// A sink keeping the outcomes of the records that were not imported, in input order
+/// once [`into_sorted`](Self::into_sorted). Memory grows with them: for large inputs,
+/// write them out instead.
+#[derive(Debug, Default)]
+pub struct NotImported(pub Vec<BulkOutcome>);
+
+impl NotImported {
+    /// The outcomes, by input position.
+    pub fn into_sorted(mut self) -> Vec<BulkOutcome> {
+        self.0.sort_by_key(|o| o.index);
+        self.0
+    }
+}
+
+impl OutcomeSink for NotImported {
+    fn accept(&mut self, outcome: BulkOutcome) -> io::Result<()> {
+        if !outcome.result.is_imported() {
+            self.0.push(outcome);
+        }
+        Ok(())
+    }
+}
+
+/// Why an import stopped taking records before the end of its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// [`StopHandle::stop`] was called.
+    Requested,
+    /// The credentials were refused or could not be obtained (the message says which).
+    Auth(String),
+    /// The sink of [`BulkImport::run_into`] failed.
+    Sink(String),
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Requested => f.write_str("stopped on request"),
+            StopReason::Auth(m) => write!(f, "stopped: {m}"),
+            StopReason::Sink(m) => write!(f, "stopped: the outcome sink failed: {m}"),
+        }
+    }
+}
+
+/// Stops a running bulk import; clones share it. See [`BulkImport::stop_handle`].
+#[derive(Clone, Debug, Default)]
+pub struct StopHandle {
+    stopped: Arc<AtomicBool>,
+    reason: Arc<Mutex<Option<StopReason>>>,
+}
+
+impl StopHandle {
+    /// Takes no further record from the input; those in flight finish.
+    pub fn stop(&self) {
+        self.stop_because(StopReason::Requested);
+    }
+
+    /// Whether the import was stopped.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Why it was stopped (the first reason given).
+    pub fn reason(&self) -> Option<StopReason> {
+        self.reason.lock().ok().and_then(|r| r.clone())
+    }
+
+    fn stop_because(&self, reason: StopReason) {
+        if let Ok(mut slot) = self.reason.lock()
+            && slot.is_none()
+        {
+            *slot = Some(reason);
+        }
+        self.stopped.store(true, Ordering::Release);
     }
 }
 
@@ -193,6 +397,7 @@ impl BulkImport {
 struct How {
     encoding: RecordEncoding,
     local_checks: bool,
+    resend_ambiguous: Option<bool>,
 }
 
 async fn import_one(
@@ -202,6 +407,26 @@ async fn import_one(
     record: Record,
     how: How,
     progress: &Progress,
+    journal: Option<&dyn Journal>,
+) -> BulkOutcome {
+    let outcome = send_one(client, configuration, index, record, how, progress, journal).await;
+    if let Some(journal) = journal
+        && let Err(e) = journal.finished(index as u64, &JournalOutcome::of(&outcome.result))
+    {
+        // The outcome is still reported; a later run sees the row as started, unknown.
+        tracing::warn!(row = index, error = %e, "could not journal an outcome");
+    }
+    outcome
+}
+
+async fn send_one(
+    client: &crate::Client,
+    configuration: Result<String, (String, String)>,
+    index: usize,
+    record: Record,
+    how: How,
+    progress: &Progress,
+    journal: Option<&dyn Journal>,
 ) -> BulkOutcome {
     let rejected = |errors: BTreeMap<String, Vec<String>>, message: String| BulkResult::Rejected {
         sent: false,
@@ -218,6 +443,7 @@ async fn import_one(
                 record,
                 result,
                 attempts: 0,
+                resumed: false,
             };
         }
     };
@@ -244,16 +470,36 @@ async fn import_one(
             record,
             result: rejected(errors, message),
             attempts: 0,
+            resumed: false,
+        };
+    }
+    // In the OS before the request leaves: a killed process leaves the row "started".
+    if let Some(journal) = journal
+        && let Err(e) = journal.started(index as u64)
+    {
+        return BulkOutcome {
+            index,
+            record,
+            result: BulkResult::Failed {
+                error: Error::Journal(format!("not sent: the journal cannot be written: {e}")),
+            },
+            attempts: 0,
+            resumed: false,
         };
     }
     let slot = InFlight::enter(&progress.inner);
-    let (answer, call) = import_checked(client, &configuration, &record, how.encoding).await;
+    let send = import_checked(client, &configuration, &record, how.encoding);
+    let (answer, call) = match how.resend_ambiguous {
+        Some(on) => crate::runtime::with_resend_ambiguous(on, send).await,
+        None => send.await,
+    };
     drop(slot);
     let result = match answer {
         Ok(RecordOutcome::ImportedConfirmedByDuplicate { cg_id }) => {
             BulkResult::ImportedConfirmedByDuplicate { cg_id }
         }
         Ok(RecordOutcome::Duplicate { cg_id }) => BulkResult::Duplicate { cg_id },
+        Ok(RecordOutcome::Unknown { reason }) => BulkResult::Unknown { reason },
         Ok(_) => BulkResult::Imported,
         Err(Error::Validation {
             message, errors, ..
@@ -273,6 +519,7 @@ async fn import_one(
         record,
         result,
         attempts: call.attempts,
+        resumed: false,
     }
 }
 
@@ -302,8 +549,10 @@ pub struct BulkOutcome {
     pub record: Record,
     /// What happened.
     pub result: BulkResult,
-    /// Requests sent for it (0 when refused before sending).
+    /// Requests sent for it in this run (0 when refused before sending or resumed).
     pub attempts: u32,
+    /// The outcome comes from the journal of an earlier run; nothing was sent now.
+    pub resumed: bool,
 }
 
 /// The fate of one record of a bulk import.
@@ -332,7 +581,15 @@ pub enum BulkResult {
         /// Field name to messages.
         errors: BTreeMap<String, Vec<String>>,
     },
-    /// No usable answer, after the retries the policy allows (transport, 5xx, auth).
+    /// Sent, and no answer tells whether the service took it (5xx without
+    /// Retry-After, timeout, dropped connection): it may be imported and surveyed. Not
+    /// resent unless [`RetryPolicy::resend_ambiguous_records`](crate::RetryPolicy).
+    Unknown {
+        /// What happened.
+        reason: String,
+    },
+    /// Not processed, after the retries the policy allows (connect errors, 429, auth):
+    /// safe to send again.
     Failed {
         /// The last error.
         error: Error,
@@ -340,6 +597,27 @@ pub enum BulkResult {
 }
 
 impl BulkResult {
+    fn from_journal(earlier: &JournalOutcome) -> BulkResult {
+        match earlier {
+            JournalOutcome::Imported => BulkResult::Imported,
+            JournalOutcome::ImportedConfirmedByDuplicate { cg_id } => {
+                BulkResult::ImportedConfirmedByDuplicate { cg_id: *cg_id }
+            }
+            JournalOutcome::Duplicate { cg_id } => BulkResult::Duplicate { cg_id: *cg_id },
+            JournalOutcome::Rejected { sent, message } => BulkResult::Rejected {
+                sent: *sent,
+                message: message.clone(),
+                errors: BTreeMap::new(),
+            },
+            JournalOutcome::Unknown { reason } => BulkResult::Unknown {
+                reason: reason.clone(),
+            },
+            JournalOutcome::Failed { reason } => BulkResult::Failed {
+                error: Error::Journal(reason.clone()),
+            },
+        }
+    }
+
     /// Whether the record is in the system.
     pub fn is_imported(&self) -> bool {
         matches!(
@@ -369,15 +647,18 @@ impl fmt::Display for BulkResult {
                     }
                 )
             }
+            BulkResult::Unknown { reason } => write!(f, "unknown: {reason}"),
             BulkResult::Failed { error } => write!(f, "failed: {error}"),
         }
     }
 }
 
-/// Counts of a finished bulk import, and the records that did not get in.
-#[derive(Debug, Default)]
+/// Counts of a finished bulk import. `total` is the sum of the others: every record
+/// taken from the input is accounted for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BulkSummary {
-    /// Records read from the input.
+    /// Records taken from the input.
     pub total: u64,
     /// Imported, confirmed ones included.
     pub imported: u64,
@@ -387,20 +668,27 @@ pub struct BulkSummary {
     pub duplicates: u64,
     /// Rejected locally or by the service.
     pub rejected: u64,
-    /// Failed after retries.
+    /// Sent with no answer telling whether they got in ([`BulkResult::Unknown`]).
+    pub unknown: u64,
+    /// Not processed, after retries.
     pub failed: u64,
-    /// Every outcome other than imported, by input position.
-    pub not_imported: Vec<BulkOutcome>,
+    /// Of all the above, outcomes read from the journal of an earlier run.
+    pub resumed: u64,
+    /// Why the import stopped before the end of its input, if it did.
+    pub stopped: Option<StopReason>,
 }
 
 impl BulkSummary {
     /// Whether every record was imported.
     pub fn all_imported(&self) -> bool {
-        self.imported == self.total
+        self.imported == self.total && self.stopped.is_none()
     }
 
-    fn add(&mut self, outcome: BulkOutcome) {
+    fn add(&mut self, outcome: &BulkOutcome) {
         self.total += 1;
+        if outcome.resumed {
+            self.resumed += 1;
+        }
         match &outcome.result {
             BulkResult::Imported => self.imported += 1,
             BulkResult::ImportedConfirmedByDuplicate { .. } => {
@@ -409,10 +697,8 @@ impl BulkSummary {
             }
             BulkResult::Duplicate { .. } => self.duplicates += 1,
             BulkResult::Rejected { .. } => self.rejected += 1,
+            BulkResult::Unknown { .. } => self.unknown += 1,
             BulkResult::Failed { .. } => self.failed += 1,
-        }
-        if !outcome.result.is_imported() {
-            self.not_imported.push(outcome);
         }
     }
 }
@@ -421,14 +707,19 @@ impl fmt::Display for BulkSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} records: {} imported ({} confirmed by duplicate), {} duplicates, {} rejected, {} failed",
+            "{} records: {} imported ({} confirmed by duplicate), {} duplicates, {} rejected, {} unknown, {} failed",
             self.total,
             self.imported,
             self.confirmed_by_duplicate,
             self.duplicates,
             self.rejected,
+            self.unknown,
             self.failed
-        )
+        )?;
+        if let Some(reason) = &self.stopped {
+            write!(f, "; {reason}")?;
+        }
+        Ok(())
     }
 }
 
@@ -441,6 +732,7 @@ struct Counters {
     confirmed_by_duplicate: AtomicU64,
     duplicates: AtomicU64,
     rejected: AtomicU64,
+    unknown: AtomicU64,
     failed: AtomicU64,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
@@ -473,6 +765,7 @@ impl Progress {
             }
             BulkResult::Duplicate { .. } => c.duplicates.fetch_add(1, Ordering::Relaxed),
             BulkResult::Rejected { .. } => c.rejected.fetch_add(1, Ordering::Relaxed),
+            BulkResult::Unknown { .. } => c.unknown.fetch_add(1, Ordering::Relaxed),
             BulkResult::Failed { .. } => c.failed.fetch_add(1, Ordering::Relaxed),
         };
         c.done.fetch_add(1, Ordering::Release);
@@ -513,6 +806,11 @@ impl Progress {
         self.inner.rejected.load(Ordering::Relaxed)
     }
 
+    /// Records whose fate is unknown.
+    pub fn unknown(&self) -> u64 {
+        self.inner.unknown.load(Ordering::Relaxed)
+    }
+
     /// Failed records.
     pub fn failed(&self) -> u64 {
         self.inner.failed.load(Ordering::Relaxed)
@@ -538,6 +836,7 @@ impl Progress {
             confirmed_by_duplicate: self.confirmed_by_duplicate(),
             duplicates: self.duplicates(),
             rejected: self.rejected(),
+            unknown: self.unknown(),
             failed: self.failed(),
             in_flight: self.in_flight(),
         }
@@ -562,6 +861,8 @@ pub struct ProgressSnapshot {
     pub duplicates: u64,
     /// See [`Progress::rejected`].
     pub rejected: u64,
+    /// See [`Progress::unknown`].
+    pub unknown: u64,
     /// See [`Progress::failed`].
     pub failed: u64,
     /// See [`Progress::in_flight`].
@@ -576,8 +877,13 @@ impl fmt::Display for ProgressSnapshot {
         }
         write!(
             f,
-            " ({} imported, {} duplicates, {} rejected, {} failed, {} in flight)",
-            self.imported, self.duplicates, self.rejected, self.failed, self.in_flight
+            " ({} imported, {} duplicates, {} rejected, {} unknown, {} failed, {} in flight)",
+            self.imported,
+            self.duplicates,
+            self.rejected,
+            self.unknown,
+            self.failed,
+            self.in_flight
         )
     }
 }

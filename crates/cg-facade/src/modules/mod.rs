@@ -16,6 +16,8 @@ pub mod close_loop;
 pub mod files;
 #[cfg(feature = "hierarchy")]
 pub mod hierarchy;
+#[cfg(feature = "imports")]
+pub mod journal;
 #[cfg(feature = "lists")]
 pub mod lists;
 #[cfg(feature = "reasons")]

@@ -293,6 +293,15 @@ pub enum RecordOutcome {
         /// The CG-ID of the existing record.
         cg_id: u64,
     },
+    /// Nobody knows: the request was sent and no usable answer came back (a 5xx
+    /// without Retry-After, a timeout, a connection dropped after sending). The service
+    /// may have imported the record and sent its survey. It was not resent (see
+    /// [`RetryPolicy::resend_ambiguous_records`](crate::RetryPolicy)); check the
+    /// account before sending it again.
+    Unknown {
+        /// What happened, e.g. "HTTP 502 after the record was sent".
+        reason: String,
+    },
 }
 
 impl RecordOutcome {
@@ -309,7 +318,7 @@ impl RecordOutcome {
         match self {
             RecordOutcome::ImportedConfirmedByDuplicate { cg_id }
             | RecordOutcome::Duplicate { cg_id } => Some(*cg_id),
-            RecordOutcome::Imported => None,
+            RecordOutcome::Imported | RecordOutcome::Unknown { .. } => None,
         }
     }
 }
@@ -484,8 +493,33 @@ pub(crate) async fn import_checked(
     };
     match answer {
         Ok(answer) => (Ok(RecordOutcome::Imported), answer.record),
-        Err((error, record)) => (outcome_of_refusal(error, &record), record),
+        Err((error, record)) => (
+            outcome_of_refusal(error, &record).or_else(|error| unknown_fate(error, &record)),
+            record,
+        ),
     }
+}
+
+/// An error after an attempt whose fate is unknown is not a failure of the record but
+/// an unknown outcome: it may be in, and it must not be guessed at either way.
+fn unknown_fate(error: Error, record: &CallRecord) -> Result<RecordOutcome> {
+    let refused = matches!(
+        error,
+        Error::Validation { .. } | Error::InvalidInput { .. } | Error::Decode { .. }
+    );
+    if !record.fate_unknown || refused {
+        return Err(error);
+    }
+    let attempts = if record.attempts == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{} attempts", record.attempts)
+    };
+    Ok(RecordOutcome::Unknown {
+        reason: format!(
+            "the record was sent but its fate is unknown ({error}; {attempts}); it may have been imported and surveyed, so it was not resent"
+        ),
+    })
 }
 
 /// A duplicate answer is an outcome, not an error; after an ambiguous attempt it
