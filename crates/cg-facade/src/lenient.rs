@@ -143,6 +143,7 @@ where
 
 /// An enumeration whose documented values are known and whose others are kept as sent
 /// (`Other`), written back unchanged.
+#[allow(unused_macros)] // with only some module features on
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -204,6 +205,7 @@ macro_rules! open_enum {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use open_enum;
 
 #[cfg(test)]
