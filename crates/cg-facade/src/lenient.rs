@@ -37,6 +37,29 @@ where
         .map_err(|_| D::Error::custom(format!("{text:?} is not a number in range")))
 }
 
+/// A count or id sent as a number or numeric string; absent, null or blank is 0.
+pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    number(d).map(Option::unwrap_or_default)
+}
+
+/// Like [`text`], with absent or null as empty text.
+pub(crate) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    text(d).map(Option::unwrap_or_default)
+}
+
+/// Message lines: each a string as sent, any other value as its JSON text; a null list
+/// is empty.
+pub(crate) fn lines<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let values: Vec<Value> = list(d)?;
+    Ok(values
+        .into_iter()
+        .map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect())
+}
+
 /// Text sent as a string, or as a number or boolean (kept as its JSON text); null is
 /// `None`. Objects and arrays fail the field.
 pub(crate) fn text<'de, D>(d: D) -> Result<Option<String>, D::Error>

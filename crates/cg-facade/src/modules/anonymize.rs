@@ -12,7 +12,7 @@ use crate::decode::{self, non_empty};
 use crate::{Client, Error, Result, validate};
 
 /// A record an anonymization with the same e-mail address or telephone would change.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AnonymizeCandidate {
     /// CG-ID of the survey record, when sent.
     pub number_customergauge: Option<u64>,
@@ -29,7 +29,7 @@ pub struct AnonymizeCandidate {
 }
 
 /// What an anonymization did.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AnonymizeResult {
     /// How many records were anonymized, when the service says.
     pub anonymized: Option<u64>,

@@ -16,7 +16,7 @@ use crate::{Client, Error, Result};
 pub const GLOBAL: &str = "Global";
 
 /// One division (hierarchy level).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Division {
     /// Its id.
     pub id: u64,
@@ -322,7 +322,7 @@ impl DeleteDivision {
 }
 
 /// A division and the divisions below it, children ordered by name (then id).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DivisionNode {
     /// The division.
     pub division: Division,
@@ -383,7 +383,7 @@ impl<'a> Iterator for Walk<'a> {
 /// Built from the flat listing. Divisions that cannot be reached from the root (a
 /// parent that does not exist, a cycle, a second parentless division) are not
 /// dropped silently: they are the [`orphans`](Self::orphans).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DivisionTree {
     root: DivisionNode,
     orphans: Vec<Division>,

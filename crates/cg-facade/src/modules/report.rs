@@ -20,7 +20,7 @@ use crate::{Client, Error, Result, validate};
 const OPERATION: &str = "getNpsReport";
 
 /// The Net Promoter Score of the responses in a range.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct NpsReport {
     /// The score, -100 to 100 (may have decimals); `None` when the service sends none.
     pub nps: Option<f64>,

@@ -25,7 +25,7 @@ pub const MAX_DAYS: u32 = 365;
 pub const MAX_TRANSACTION_LIMIT: u32 = 1000;
 
 /// Sending state of a survey record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum TransactionStatus {
     /// The invitation bounced.
     Bounced,
@@ -82,7 +82,7 @@ pub enum DateMethod {
 }
 
 /// One survey record as the listing sends it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Transaction {
     /// The CG-ID.
     pub number_customergauge: u64,
