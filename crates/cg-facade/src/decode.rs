@@ -71,16 +71,17 @@ struct DataList {
 
 /// GETs a v4.1 listing (`path` without the `.{format}` suffix) and reads its items
 /// tolerantly; "no records" is an empty listing.
-pub(crate) async fn v41_list<C, T>(
+pub(crate) async fn v41_list<C, T, Q>(
     raw: &C,
     ctx: CallContext,
     operation: cg_auth::Operation,
     path: &str,
-    query: &[(&str, String)],
+    query: &Q,
 ) -> Result<Vec<T>>
 where
     C: ClientInfo<cg_auth::Pipeline>,
     T: Item,
+    Q: serde::Serialize + ?Sized,
 {
     let url = format!("{}{path}.{}", raw.baseurl(), ctx.format.as_str());
     let request = raw.client().get(url).query(query);

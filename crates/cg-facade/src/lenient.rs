@@ -47,6 +47,12 @@ pub(crate) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D
     text(d).map(Option::unwrap_or_default)
 }
 
+/// Like [`text`], with blank text as absent: JSON sends `""` where XML sends an empty
+/// element.
+pub(crate) fn non_blank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text(d).map(|t| t.filter(|t| !t.trim().is_empty()))
+}
+
 /// Message lines: each a string as sent, any other value as its JSON text; a null list
 /// is empty.
 pub(crate) fn lines<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
