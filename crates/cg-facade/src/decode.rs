@@ -57,11 +57,6 @@ pub(crate) fn required<T: FromStr>(
     })
 }
 
-/// Blank text is absent: JSON sends `""` where XML sends an empty element.
-pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
-}
-
 /// `{"Data": [..]}` of a v4.1 listing; only an answer without `Data` fails.
 #[derive(serde::Deserialize)]
 struct DataList {
