@@ -194,10 +194,6 @@ async fn exercise(id: &str) -> bool {
     true
 }
 
-/// Operations the sandbox does not serve yet (branch `sandbox` adds them; the lead
-/// empties this list at merge, and their cases below then run).
-const PENDING_IN_SANDBOX: &[&str] = &["listCloseLoopCases", "putActivity"];
-
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<String>()
@@ -212,10 +208,7 @@ async fn every_spec_operation_succeeds_and_fails_as_documented_against_the_sandb
     assert!(ids.len() >= 33, "spec/ lists {} operations", ids.len());
     let mut missing = Vec::new();
     let mut failed = BTreeMap::new();
-    for id in ids
-        .iter()
-        .filter(|id| !PENDING_IN_SANDBOX.contains(&id.as_str()))
-    {
+    for id in &ids {
         match AssertUnwindSafe(exercise(id)).catch_unwind().await {
             Ok(true) => {}
             Ok(false) => missing.push(id.clone()),
