@@ -558,6 +558,7 @@ mod tests {
             id,
             name: name.into(),
             parent: parent.map(Into::into),
+            extra: Map::new(),
         }
     }
 
