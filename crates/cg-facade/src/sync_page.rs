@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
+use crate::decode::wire_order;
 use crate::lenient::{self, Item};
 use crate::paging::{Cursor, Page};
 use crate::{Client, Result};
@@ -39,7 +40,7 @@ pub(crate) async fn cursor_page<T: Item>(
     let request = raw
         .client()
         .get(format!("{}{path}", raw.baseurl()))
-        .query(query);
+        .query(&wire_order(query));
     let envelope: Envelope = call(
         client.ctx(),
         operation,
