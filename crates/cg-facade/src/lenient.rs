@@ -117,7 +117,8 @@ pub(crate) trait Item: DeserializeOwned + Default {
 /// field the model cannot read is kept, as sent, in `extra` (a value that is not even
 /// an object lands there under `value`).
 pub(crate) fn item<T: Item>(value: Value) -> T {
-    if let Ok(item) = serde_json::from_value::<T>(value.clone()) {
+    // Decoded from a borrow: the value is kept for the fallback without a copy.
+    if let Ok(item) = T::deserialize(&value) {
         return item;
     }
     let Value::Object(fields) = value else {
