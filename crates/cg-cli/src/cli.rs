@@ -6,11 +6,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// `cg`: send surveys, keep lists and pull data from CustomerGauge.
 ///
-/// Credentials come from the options below or the CG_* environment variables; with
-/// `--sandbox` (or no credentials at all for `cg demo`) everything runs against an
-/// embedded emulator with demo data.
+/// Credentials and region come from the global options, the CG_* environment variables
+/// or a profile saved by `cg auth login`, in that order of precedence; `cg auth status`
+/// shows what a command will use. With `--sandbox` (or no credentials at all for
+/// `cg demo`) everything runs against an embedded emulator with demo data.
 #[derive(Debug, Parser)]
-#[command(name = "cg", version, propagate_version = true)]
+#[command(
+    name = "cg",
+    version,
+    max_term_width = 100,
+    after_help = EXIT_CODES,
+    after_long_help = AFTER_LONG_HELP
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -18,45 +25,161 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// The exit codes, as `cg --help` lists them (also in README.md).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  error (the service or a file failed)
+  2  usage (bad options or input; nothing was sent)
+  3  partial (some records or files did not get in)
+  4  authentication (credentials refused or no token)
+  5  interrupted (Ctrl-C)";
+
+const AFTER_LONG_HELP: &str = "\
+Exit codes:
+  0  success
+  1  error (the service or a file failed)
+  2  usage (bad options or input; nothing was sent)
+  3  partial (some records or files did not get in)
+  4  authentication (credentials refused or no token)
+  5  interrupted (Ctrl-C)
+
+Environment:
+  CG_PROFILE, CG_REGION, CG_CLIENT_ID, CG_CLIENT_SECRET, CG_API_KEY, CG_API_URL,
+  CG_IMPORTS_URL, CG_AUTH_URL: as the options of the same name.
+  CG_CONFIG: the config file (default: config.toml in the platform's config
+  directory, under customergauge/).
+  NO_COLOR: no colour.";
+
+/// Options every command takes, shown under their own heading after the command's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
+    /// Profile of the config file [default: default].
+    #[arg(
+        long,
+        global = true,
+        env = "CG_PROFILE",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
     /// Region: eu, us or au.
-    #[arg(long, global = true, env = "CG_REGION")]
+    #[arg(long, global = true, env = "CG_REGION", hide_env_values = true)]
     pub region: Option<String>,
     /// OAuth2 client id.
-    #[arg(long, global = true, env = "CG_CLIENT_ID")]
+    #[arg(
+        long,
+        global = true,
+        env = "CG_CLIENT_ID",
+        hide_env_values = true,
+        hide_short_help = true,
+        value_name = "ID"
+    )]
     pub client_id: Option<String>,
-    /// OAuth2 client secret (prefer the environment or --client-secret-stdin).
-    #[arg(long, global = true, env = "CG_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
-    /// Read the client secret from stdin (not echoed on a terminal).
-    #[arg(long, global = true)]
+    /// Refused as a flag (ps and shell history keep it); read from CG_CLIENT_SECRET.
+    #[arg(
+        long,
+        global = true,
+        env = "CG_CLIENT_SECRET",
+        hide = true,
+        value_parser = secret_text
+    )]
+    pub client_secret: Option<SecretText>,
+    /// Read the client secret from stdin (else CG_CLIENT_SECRET or the profile).
+    #[arg(long, global = true, hide_short_help = true)]
     pub client_secret_stdin: bool,
-    /// v4.1 API key.
-    #[arg(long, global = true, env = "CG_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
+    /// Refused as a flag; read from CG_API_KEY.
+    #[arg(
+        long,
+        global = true,
+        env = "CG_API_KEY",
+        hide = true,
+        value_parser = secret_text
+    )]
+    pub api_key: Option<SecretText>,
     /// Override the API base URL.
-    #[arg(long, global = true, env = "CG_API_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "CG_API_URL",
+        hide_env_values = true,
+        hide_short_help = true,
+        value_name = "URL"
+    )]
     pub api_url: Option<String>,
     /// Override the imports base URL.
-    #[arg(long, global = true, env = "CG_IMPORTS_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "CG_IMPORTS_URL",
+        hide_env_values = true,
+        hide_short_help = true,
+        value_name = "URL"
+    )]
     pub imports_url: Option<String>,
     /// Override the OAuth2 base URL.
-    #[arg(long, global = true, env = "CG_AUTH_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "CG_AUTH_URL",
+        hide_env_values = true,
+        hide_short_help = true,
+        value_name = "URL"
+    )]
     pub auth_url: Option<String>,
-    /// Wire format of v4.1 answers.
-    #[arg(long, global = true, value_enum, default_value_t = WireFormat::Json)]
-    pub format: WireFormat,
-    /// How results are printed: an aligned table, JSON lines, or CSV.
-    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
-    /// Start the embedded sandbox with demo data and point everything at it.
+    /// Wire format of v4.1 answers (what travels, not what is printed).
+    // `--format` was this option's name until 0.1: a hidden alias for one release.
+    #[arg(
+        long,
+        alias = "format",
+        global = true,
+        value_enum,
+        default_value_t = WireFormat::Json,
+        hide_short_help = true
+    )]
+    pub wire_format: WireFormat,
+    /// How rows are printed: table, json (lines) or csv
+    ///
+    /// The default is table, and JSON lines for `responses export`.
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_enum,
+        hide_possible_values = true
+    )]
+    pub output: Option<OutputFormat>,
+    /// Run against an embedded sandbox with demo data.
     #[arg(long, global = true)]
     pub sandbox: bool,
     /// Tracing to stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Where each value given by flag or environment came from (filled after parsing).
+    #[arg(skip)]
+    pub given: crate::settings::Given,
+}
+
+/// A secret as clap read it: its Debug shows no text (the options derive Debug).
+#[derive(Clone)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(***)")
+    }
+}
+
+fn secret_text(text: &str) -> Result<SecretText, String> {
+    Ok(SecretText(text.to_string()))
+}
+
+impl Global {
+    /// The output format, `fallback` when `-o` is not given.
+    pub fn output_or(&self, fallback: OutputFormat) -> OutputFormat {
+        self.output.unwrap_or(fallback)
+    }
 }
 
 /// The wire format.
@@ -79,10 +202,34 @@ pub enum OutputFormat {
     Csv,
 }
 
+/// `--limit`, on every listing.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct Limit {
+    /// Stop after N rows (no further pages are fetched).
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub limit: Option<u64>,
+}
+
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("0 rows is not a listing: give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("not a whole number: {e}")),
+    }
+}
+
+impl Limit {
+    /// How many items to take from a listing's stream.
+    pub fn count(self) -> usize {
+        self.limit
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+}
+
 /// The command groups, one per API module.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The main job: import the sample contacts into the sandbox (or your account) and list what arrived.
+    /// Import the sample contacts and list what arrived (the sandbox without credentials).
     Demo(DemoArgs),
     /// Import contacts and send surveys (PUT /records/).
     #[command(subcommand)]
@@ -114,6 +261,12 @@ pub enum Command {
     /// Close-loop workflow.
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// Close-loop cases (v7 sync).
+    #[command(subcommand)]
+    CloseLoop(crate::commands::CloseLoopCommand),
+    /// Customer activities (imports).
+    #[command(subcommand)]
+    Activities(crate::commands::ActivitiesCommand),
     /// Reason codes.
     #[command(subcommand)]
     Reasons(ReasonsCommand),
@@ -126,6 +279,9 @@ pub enum Command {
     /// The error-code table.
     #[command(subcommand)]
     Errors(ErrorsCommand),
+    /// Profiles and credentials: log in, see what commands use, log out.
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// The local emulator.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -154,8 +310,8 @@ pub enum RecordsCommand {
     Import(ImportArgs),
     /// Import one record.
     Put {
-        /// The inbound mapping's reference (a UUID).
-        #[arg(long)]
+        /// The inbound mapping's reference.
+        #[arg(long, value_name = "UUID")]
         configuration: String,
         /// A field, NAME=VALUE (repeatable).
         #[arg(long = "field", value_name = "NAME=VALUE", required = true)]
@@ -207,19 +363,25 @@ pub enum AccountsCommand {
 /// A date range filter.
 #[derive(Debug, Args, Clone)]
 pub struct DateRange {
-    /// From this day (YYYY-MM-DD), with --to.
-    #[arg(long)]
-    pub from: Option<chrono::NaiveDate>,
-    /// To this day (YYYY-MM-DD), with --from.
-    #[arg(long)]
-    pub to: Option<chrono::NaiveDate>,
+    /// From this day (YYYY-MM-DD).
+    // `--from`/`--to` were the names until 0.1: hidden aliases for one release.
+    #[arg(long, alias = "from", value_name = "DAY")]
+    pub since: Option<chrono::NaiveDate>,
+    /// To this day (YYYY-MM-DD).
+    #[arg(long, alias = "to", value_name = "DAY")]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 /// `cg unsubscribes ...`
 #[derive(Debug, Subcommand)]
 pub enum UnsubscribesCommand {
     /// List unsubscribed addresses (every page).
-    List(#[command(flatten)] DateRange),
+    List {
+        #[command(flatten)]
+        range: DateRange,
+        #[command(flatten)]
+        limit: Limit,
+    },
     /// Add an address.
     Add {
         /// The address.
@@ -237,6 +399,8 @@ pub enum BouncesCommand {
         /// Items per page (1-1000).
         #[arg(long, default_value_t = 1000)]
         page_size: u32,
+        #[command(flatten)]
+        limit: Limit,
     },
 }
 
@@ -271,7 +435,7 @@ pub enum AnonymizeCommand {
 #[derive(Debug, Subcommand)]
 pub enum HierarchyCommand {
     /// Every division, flat.
-    List,
+    List(#[command(flatten)] Limit),
     /// The divisions as a tree.
     Tree,
     /// Add a division.
@@ -314,6 +478,8 @@ pub struct UploadFilter {
     pub id: Option<u64>,
     #[command(flatten)]
     pub range: DateRange,
+    #[command(flatten)]
+    pub limit: Limit,
 }
 
 /// `cg revenue ...`
@@ -380,6 +546,8 @@ pub enum TransactionsCommand {
         /// FIELD=VALUE filters (repeatable).
         #[arg(long = "filter", value_name = "FIELD=VALUE")]
         filters: Vec<String>,
+        #[command(flatten)]
+        limit: Limit,
     },
 }
 
@@ -410,6 +578,8 @@ pub enum ReasonsCommand {
         /// promoter or detractor-neutral.
         #[arg(long)]
         show_for: Option<String>,
+        #[command(flatten)]
+        limit: Limit,
     },
 }
 
@@ -429,17 +599,15 @@ pub enum ReportCommand {
 /// `cg responses ...`
 #[derive(Debug, Subcommand)]
 pub enum ResponsesCommand {
-    /// Stream every survey response as JSON lines to stdout (progress on stderr).
+    /// Stream every survey response to stdout, JSON lines unless -o says otherwise.
     Export {
-        /// From this day (YYYY-MM-DD).
-        #[arg(long)]
-        since: Option<chrono::NaiveDate>,
-        /// To this day (YYYY-MM-DD).
-        #[arg(long)]
-        until: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        range: DateRange,
         /// Export non-responses instead.
         #[arg(long)]
         non_responses: bool,
+        #[command(flatten)]
+        limit: Limit,
     },
 }
 
@@ -452,7 +620,7 @@ pub enum ErrorsCommand {
         code: String,
     },
     /// Every code of the table.
-    List,
+    List(#[command(flatten)] Limit),
 }
 
 /// `cg sandbox ...`
@@ -467,4 +635,127 @@ pub enum SandboxCommand {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+}
+
+/// `cg auth ...`
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Save a profile (region, client id and secret, API key) to the config file.
+    ///
+    /// Values given by flag or environment are taken as they are; at a terminal the
+    /// others are asked for (secrets without echo). Without a terminal the client secret
+    /// is the first line of stdin and an API key, if any, the second. The file is
+    /// readable by its owner only (mode 0600).
+    Login,
+    /// What a command would use: profile, region, credentials, and where each came from.
+    ///
+    /// Fetches a token to check the credentials; never prints a secret. Exits 4 when no
+    /// token can be fetched.
+    Status,
+    /// Remove the profile from the config file.
+    Logout,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command of the tree, with its path (`cg records import`), `help` left out.
+    fn walk(cmd: &clap::Command, path: &str, all: &mut Vec<(String, clap::Command)>) {
+        all.push((path.to_string(), cmd.clone()));
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            walk(sub, &format!("{path} {}", sub.get_name()), all);
+        }
+    }
+
+    /// Snapshots of `-h` and `--help` of every command, at 80 columns: the short help fits
+    /// a terminal, and the global options come after the command's own.
+    #[test]
+    fn every_help_text() {
+        let mut root = Cli::command().term_width(80);
+        root.build();
+        let mut all = Vec::new();
+        walk(&root, "cg", &mut all);
+        assert!(all.len() > 40, "{} commands", all.len());
+        let mut problems = Vec::new();
+        for (path, mut cmd) in all {
+            let short = cmd.render_help().to_string();
+            let long = cmd.render_long_help().to_string();
+            for line in short.lines().chain(long.lines()) {
+                if line.chars().count() > 80 {
+                    problems.push(format!("{path}: too wide: {line:?}"));
+                }
+            }
+            if short.lines().count() > 50 {
+                problems.push(format!("{path} -h: {} lines", short.lines().count()));
+            }
+            let global = short.find("\nGlobal options:\n");
+            let own = short.find("\nOptions:\n");
+            if global.is_none() || own > global {
+                problems.push(format!("{path}: global options missing or first:\n{short}"));
+            }
+            for hidden in [
+                "--client-secret ",
+                "--api-key",
+                "--format",
+                "--from",
+                "--to ",
+            ] {
+                if long.contains(hidden) {
+                    problems.push(format!("{path}: {hidden} shown"));
+                }
+            }
+            let name = path.replace(' ', "_");
+            insta::assert_snapshot!(
+                name,
+                format!("$ {path} -h\n{short}\n$ {path} --help\n{long}")
+            );
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn exit_codes_are_listed_with_their_constants() {
+        use crate::error::*;
+        for (code, word) in [
+            (EXIT_ERROR, "error"),
+            (EXIT_USAGE, "usage"),
+            (EXIT_PARTIAL, "partial"),
+            (EXIT_AUTH, "authentication"),
+            (EXIT_INTERRUPTED, "interrupted"),
+        ] {
+            assert!(
+                super::EXIT_CODES.contains(&format!("  {code}  {word}")),
+                "{code} {word}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_of_the_options_shows_no_secret() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "cg",
+            "--client-secret",
+            "s3cret-text",
+            "--api-key",
+            "k3y-text",
+            "errors",
+            "list",
+        ])
+        .expect("parsed");
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("s3cret-text") && !debug.contains("k3y-text"),
+            "{debug}"
+        );
+        assert!(debug.contains("SecretText(***)"), "{debug}");
+    }
+
+    #[test]
+    fn the_command_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,11 +1,17 @@
-//! How `cg` fails: one line on stderr and an exit code.
+//! How `cg` fails: one line on stderr and an exit code (the table is `cli::EXIT_CODES`).
 
 use std::process::ExitCode;
 
-/// Exit code of a bulk job in which some records failed and the rest went through.
-pub const EXIT_PARTIAL: u8 = 3;
+/// Exit code of a failure of the service, the network or a file.
+pub const EXIT_ERROR: u8 = 1;
 /// Exit code of a usage or configuration error (input refused before anything was sent).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of a job in which some records or files did not get in.
+pub const EXIT_PARTIAL: u8 = 3;
+/// Exit code when the credentials were refused or no token could be fetched.
+pub const EXIT_AUTH: u8 = 4;
+/// Exit code of a run stopped by Ctrl-C (SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 5;
 
 /// A failure of the command.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +33,12 @@ pub enum CliError {
     /// Some records of a bulk job failed.
     #[error("{0}")]
     Partial(String),
+    /// No token could be had with the configured credentials.
+    #[error("{0}")]
+    Auth(String),
+    /// Ctrl-C (SIGINT) stopped the command.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl CliError {
@@ -36,9 +48,25 @@ impl CliError {
             // Refused before anything was sent: the user's input is wrong.
             CliError::Usage(_) | CliError::Api(cg_facade::Error::InvalidInput { .. }) => EXIT_USAGE,
             CliError::Partial(_) => EXIT_PARTIAL,
-            CliError::Api(_) | CliError::Io { .. } => 1,
+            CliError::Auth(_) => EXIT_AUTH,
+            CliError::Interrupted => EXIT_INTERRUPTED,
+            CliError::Api(cg_facade::Error::Auth { message, .. }) if !is_unreachable(message) => {
+                EXIT_AUTH
+            }
+            CliError::Api(_) | CliError::Io { .. } => EXIT_ERROR,
         })
     }
+
+    /// Whether this is stdout closed by its reader (`cg ... | head`): not an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// A token endpoint that cannot be reached is a network failure, not refused credentials.
+// The facade reports both as `Error::Auth`; its message is cg-auth's `AuthError::Transport`.
+fn is_unreachable(message: &str) -> bool {
+    message.contains("could not reach the token endpoint")
 }
 
 impl From<std::io::Error> for CliError {

@@ -6,16 +6,24 @@ mod commands;
 mod connect;
 mod error;
 mod output;
+mod profile;
+mod settings;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::Cli;
-use crate::error::CliError;
+use crate::cli::{Cli, Command};
+use crate::error::{CliError, EXIT_ERROR};
+use crate::settings::Given;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    cli.global.given = Given::from_matches(&matches);
     init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -24,20 +32,62 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(EXIT_ERROR);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    // `sandbox serve` stops on Ctrl-C by design, and `auth login` prompts: they keep the
+    // default handling. Everything else ends with exit code 5.
+    let handles_interrupt = !matches!(cli.command, Command::Sandbox(_) | Command::Auth(_));
+    let result = runtime.block_on(async {
+        if !handles_interrupt {
+            return commands::run(cli).await;
+        }
+        // Registered before the command starts, so no interrupt is missed. Dropping the
+        // command's future runs its destructors (the sandbox stops, temporary files go).
+        let interrupt = match interrupted() {
+            Ok(signal) => signal,
+            Err(e) => {
+                tracing::debug!("no Ctrl-C handler: {e}");
+                return commands::run(cli).await;
+            }
+        };
+        tokio::select! {
+            result = commands::run(cli) => result,
+            () = interrupt => Err(CliError::Interrupted),
+        }
+    });
+    // A prompt may still wait for a line on a blocking thread: do not wait for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // `cg ... | head` closes stdout early: not an error.
-        Err(CliError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
+            // At a terminal the line may follow a progress bar or a prompt: start a new one.
+            if matches!(e, CliError::Interrupted)
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            {
+                eprintln!();
+            }
             eprintln!("error: {e}");
             e.exit_code()
         }
     }
+}
+
+/// A future that completes on SIGINT (Ctrl-C).
+fn interrupted() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        Ok(async move {
+            signal.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// `-v` info, `-vv` debug, `-vvv` trace, to stderr; `RUST_LOG` wins when set.
@@ -50,12 +100,9 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    // No colour codes when stderr is a file or a pipe, nor with NO_COLOR.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(ansi)
+        .with_ansi(output::colour_on_stderr())
         .init();
 }

@@ -158,17 +158,26 @@ fn records_put_imports_one_record_then_reports_the_duplicate() {
     assert_eq!(survey.first_name.as_deref(), Some("New"));
     assert_eq!(survey.configuration.as_deref(), Some(DEMO_CONFIGURATION));
 
-    // The same contact again, as a form: the duplication rule answers with the CG-ID; exit 3.
+    // The same contact again, as a form: the duplication rule answers with the CG-ID it
+    // duplicates. An answer for the one record, not a partial failure: exit 0.
     let mut again = args.clone();
     again.push("--form");
-    let duplicate = sb.cg(&again).expect_code(3);
+    let duplicate = sb.cg(&again).ok();
     assert_eq!(
-        duplicate.error_line(),
+        duplicate.stderr,
         format!(
-            "error: not imported: the contact already got a survey (CG-ID {})",
+            "not sent again: the contact already got survey CG-ID {}\n",
             survey.number_customergauge
         )
     );
+    let mut as_json = again.clone();
+    as_json.extend(["-o", "json"]);
+    let shown = sb.cg(&as_json).ok();
+    assert_eq!(
+        json_lines(&shown.stdout)[0]["cg_id"],
+        survey.number_customergauge
+    );
+    assert_eq!(json_lines(&shown.stdout)[0]["result"], "duplicate");
 
     // Invalid: no Account Name (required by the mapping): the service's 422, one line, exit 1.
     let invalid = sb
@@ -195,7 +204,7 @@ fn records_put_imports_one_record_then_reports_the_duplicate() {
         .expect_code(1);
 
     let puts = sb.requests_to("/records");
-    assert_eq!(puts.len(), 4);
+    assert_eq!(puts.len(), 5);
     assert!(
         puts.iter()
             .all(|r| r.family == Family::Imports && r.method == "PUT")
@@ -260,8 +269,25 @@ fn unsubscribes_add_and_list() {
     let json = sb.cg(&["unsubscribes", "list", "-o", "json"]).ok();
     let rows = json_lines(&json.stdout);
     assert_eq!(rows.len(), 4);
-    assert!(rows.iter().any(|r| r["email"] == "leaving@example.com"));
+    assert!(rows.iter().any(|r| r["Email"] == "leaving@example.com"));
     let ranged = sb
+        .cg(&[
+            "unsubscribes",
+            "list",
+            "--since",
+            "2024-02-01",
+            "--until",
+            "2024-02-28",
+            "-o",
+            "csv",
+        ])
+        .ok();
+    assert_eq!(
+        ranged.stdout,
+        "Date,Email,extra\n2024-02-03 14:05:12,no.more.mail@example.org,\n"
+    );
+    // The old names, hidden aliases for one release, still work.
+    let old_names = sb
         .cg(&[
             "unsubscribes",
             "list",
@@ -273,10 +299,7 @@ fn unsubscribes_add_and_list() {
             "csv",
         ])
         .ok();
-    assert_eq!(
-        ranged.stdout,
-        "email,date\nno.more.mail@example.org,2024-02-03 14:05:12\n"
-    );
+    assert_eq!(old_names.stdout, ranged.stdout);
     assert!(sb.requests_to("/lists/unsubscribe").iter().any(|r| {
         r.query
             .as_deref()
@@ -308,8 +331,8 @@ fn bounces_list_reads_every_page() {
     let rows = json_lines(&json.stdout);
     assert_eq!(rows.len(), 25);
     for (k, row) in rows.iter().enumerate() {
-        assert_eq!(row["email"], format!("bounce-{k}@example.com"));
-        assert_eq!(row["type"], if k % 2 == 0 { "hard" } else { "soft" });
+        assert_eq!(row["Email"], format!("bounce-{k}@example.com"));
+        assert_eq!(row["Type"], if k % 2 == 0 { "hard" } else { "soft" });
     }
     // 10 + 10 + 5: three pages of bounces, each asked once, then the end (25). The
     // client fetches pages ahead on the guess that they are full, so it may also ask
@@ -317,14 +340,14 @@ fn bounces_list_reads_every_page() {
     let pages = sb.requests_to("/lists/bounce");
     let mut queries: Vec<&str> = pages.iter().filter_map(|r| r.query.as_deref()).collect();
     queries.sort_unstable();
-    queries.retain(|q| *q != "limit=10&start=30");
+    queries.retain(|q| *q != "start=30&limit=10");
     assert_eq!(
         queries,
         [
-            "limit=10&start=0",
-            "limit=10&start=10",
-            "limit=10&start=20",
-            "limit=10&start=25"
+            "start=0&limit=10",
+            "start=10&limit=10",
+            "start=20&limit=10",
+            "start=25&limit=10"
         ],
         "{pages:?}"
     );
@@ -498,8 +521,8 @@ fn revenue_upload_and_list() {
         .ok();
     let rows = json_lines(&one.stdout);
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["file"], "revenue.csv");
-    assert_eq!(rows[0]["ok"], 2);
+    assert_eq!(rows[0]["source_filename"], "revenue.csv");
+    assert_eq!(rows[0]["successful_records"], 2);
 
     // Wrong extension: refused before sending, one line, exit 2.
     let text = tmp.path().join("revenue.txt");
@@ -609,7 +632,7 @@ fn transactions_list_with_filters() {
     let rows = json_lines(&week.stdout);
     assert_eq!(
         rows.iter()
-            .map(|r| r["cg_id"].as_u64().unwrap_or(0))
+            .map(|r| r["number_customergauge"].as_u64().unwrap_or(0))
             .collect::<Vec<_>>(),
         [1, 2]
     );
@@ -625,7 +648,7 @@ fn transactions_list_with_filters() {
         .ok();
     let rows = json_lines(&filtered.stdout);
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["cg_id"], 4);
+    assert_eq!(rows[0]["number_customergauge"], 4);
     assert_eq!(rows[0]["nps"], 6);
     assert!(sb.requests_to("/transactions").iter().any(|r| {
         r.query
@@ -736,12 +759,34 @@ fn responses_export_streams_json_lines() {
             .collect::<Vec<_>>(),
         [1, 2, 3, 4, 5, 6]
     );
-    assert_eq!(rows[0]["properties"]["Region"], "Europe");
-    assert_eq!(rows[0]["drivers"][0], "Product quality");
+    assert_eq!(rows[0]["properties"][0]["field"], "Region");
+    assert_eq!(rows[0]["properties"][0]["reference"], "Europe");
+    assert_eq!(rows[0]["drivers"][0]["label"], "Product quality");
     assert_eq!(run.stderr, "6 record(s) exported\n");
-    // `-o` does not change it: always JSON lines.
+    // `-o json` is the default; a table or CSV has the scalar fields, one row each.
+    let as_json = sb.cg(&["responses", "export", "-o", "json"]).ok();
+    assert_eq!(as_json.stdout, run.stdout);
     let as_table = sb.cg(&["responses", "export", "-o", "table"]).ok();
-    assert_eq!(as_table.stdout, run.stdout);
+    assert_eq!(as_table.stdout.lines().count(), 7, "{}", as_table.stdout);
+    assert!(as_table.stdout.starts_with("NUMBER_CUSTOMERGAUGE  EMAIL"));
+    let as_csv = sb.cg(&["responses", "export", "-o", "csv"]).ok();
+    let mut reader = csv::Reader::from_reader(as_csv.stdout.as_bytes());
+    let email = reader
+        .headers()
+        .expect("a header row")
+        .iter()
+        .position(|h| h == "email")
+        .expect("an email column");
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(records.len(), 6);
+    assert_eq!(
+        &records[0][email],
+        rows[0]["email"].as_str().unwrap_or_default()
+    );
+    // --limit stops the export early.
+    let limited = sb.cg(&["responses", "export", "--limit", "2"]).ok();
+    assert_eq!(json_lines(&limited.stdout), rows[..2].to_vec());
+    assert_eq!(limited.stderr, "2 record(s) exported\n");
     insta::assert_snapshot!(
         "responses_export_first",
         redact_dates(run.stdout.lines().next().unwrap_or_default(), &[])
@@ -778,7 +823,7 @@ fn output_formats_of_a_listing_agree() {
     assert_eq!(records.len(), 4);
     assert_eq!(table.stdout.lines().count(), 5);
     for (row, record) in rows.iter().zip(&records) {
-        assert_eq!(row["division"], record[1]);
+        assert_eq!(row["name"], record[1]);
         assert_eq!(row["id"].to_string(), record[0]);
     }
     insta::assert_snapshot!(
@@ -797,10 +842,13 @@ fn xml_wire_format_gives_the_same_output() {
         &["unsubscribes", "list"],
     ] {
         let json = sb.cg(args).ok();
-        let mut xml_args = vec!["--format", "xml"];
-        xml_args.extend(args);
-        let xml = sb.cg(&xml_args).ok();
-        assert_eq!(xml.stdout, json.stdout, "{args:?}");
+        // `--format` is the old name, a hidden alias for one release.
+        for option in ["--wire-format", "--format"] {
+            let mut xml_args = vec![option, "xml"];
+            xml_args.extend(args);
+            let xml = sb.cg(&xml_args).ok();
+            assert_eq!(xml.stdout, json.stdout, "{option} {args:?}");
+        }
     }
     assert!(
         sb.sandbox
@@ -823,10 +871,12 @@ fn service_errors_are_one_line_with_code_and_message() {
     );
     assert!(run.stdout.is_empty());
 
-    // A wrong secret: the token endpoint refuses; one line, exit 1.
-    let mut args = sb.connection_as("sandbox-demo-client", "wrong");
+    // A wrong secret: the token endpoint refuses; one line, exit 4 (authentication).
+    let mut args = sb.connection_as("sandbox-demo-client");
     args.extend(["hierarchy", "list"].map(String::from));
-    let refused = common::cg(&args).expect_code(1);
+    let mut c = sb.command_as("wrong");
+    c.args(&args);
+    let refused = common::run_command(c, args).expect_code(4);
     assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
     refused.error_line();
 
@@ -836,7 +886,7 @@ fn service_errors_are_one_line_with_code_and_message() {
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
         let url = format!("http://127.0.0.1:{port}");
-        common::cg(&[
+        let args: Vec<String> = [
             "--api-url",
             &url,
             "--imports-url",
@@ -845,12 +895,14 @@ fn service_errors_are_one_line_with_code_and_message() {
             &url,
             "--client-id",
             "id",
-            "--client-secret",
-            "secret",
             "hierarchy",
             "list",
-        ])
-        .expect_code(1)
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut c = common::cg_command();
+        c.args(&args).env("CG_CLIENT_SECRET", "secret");
+        common::run_command(c, args).expect_code(1)
     };
     assert_eq!(closed.stderr.lines().count(), 1, "{}", closed.stderr);
     insta::assert_snapshot!(
@@ -875,7 +927,7 @@ fn listings_stream_one_json_object_per_line() {
     ]);
     let mut args = sb.connection();
     args.extend(["bounces", "list", "--page-size", "1000", "-o", "json"].map(String::from));
-    let mut c = common::cg_command();
+    let mut c = sb.command();
     c.args(&args);
     let mut child = c.spawn().expect("cg runs");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
@@ -902,7 +954,7 @@ fn listings_stream_one_json_object_per_line() {
     let rows = json_lines(&lines.concat());
     assert_eq!(rows.len(), 2500);
     for (k, row) in rows.iter().enumerate() {
-        assert_eq!(row["email"], format!("bounce-{k}@example.com"));
+        assert_eq!(row["Email"], format!("bounce-{k}@example.com"));
     }
     let slow = sb.requests_to("/lists/bounce");
     let mut delayed: Vec<_> = slow
@@ -913,7 +965,7 @@ fn listings_stream_one_json_object_per_line() {
     delayed.sort_unstable();
     assert_eq!(
         delayed,
-        ["limit=1000&start=1000", "limit=1000&start=2000"],
+        ["start=1000&limit=1000", "start=2000&limit=1000"],
         "{slow:?}"
     );
 }
@@ -925,7 +977,7 @@ fn verbose_tracing_goes_to_stderr_without_colour_codes() {
     let sb = TestSandbox::start();
     let quiet = sb.cg(&["hierarchy", "list"]).ok();
     for (flag, level) in [("-v", "INFO"), ("-vv", "DEBUG"), ("-vvv", "TRACE")] {
-        let mut args = common::cg_command();
+        let mut args = sb.command();
         let mut all = sb.connection();
         all.extend([flag, "hierarchy", "list"].map(String::from));
         // Without NO_COLOR: colour is off because stderr is a pipe.

@@ -108,145 +108,71 @@ fn help_texts() {
 }
 
 /// Failures before anything is sent: one `error: ` line, exit 2 (usage) or 1 (I/O).
+/// `CG_CLIENT_SECRET` is set where the case has a secret.
 #[test]
 fn usage_errors_are_one_line_with_exit_code_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("missing.csv");
     let empty_header = dir.path().join("empty.csv");
     std::fs::write(&empty_header, "\n\n").expect("written");
-    let cases: Vec<(Vec<String>, i32)> = vec![
-        (args(&["hierarchy", "list"]), 2),
-        (args(&["--client-id", "someone", "hierarchy", "list"]), 2),
+    let eu = |rest: &[&str]| {
+        let mut a = args(&["--region", "eu", "--client-id", "someone"]);
+        a.extend(args(rest));
+        a
+    };
+    let cases: Vec<(Vec<String>, bool, i32)> = vec![
+        (args(&["hierarchy", "list"]), false, 2),
         (
-            args(&[
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "hierarchy",
-                "list",
-            ]),
+            args(&["--client-id", "someone", "hierarchy", "list"]),
+            false,
             2,
         ),
+        (
+            args(&["--client-id", "someone", "hierarchy", "list"]),
+            true,
+            2,
+        ),
+        // The invalid region is named first, with the valid ones, credentials or not.
+        (args(&["--region", "mars", "hierarchy", "list"]), false, 2),
         (
             args(&[
                 "--region",
                 "mars",
                 "--client-id",
                 "someone",
-                "--client-secret",
-                "x",
                 "hierarchy",
                 "list",
             ]),
+            true,
             2,
         ),
+        // Secrets as flag values are refused, pointing to the environment, stdin, a profile.
         (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "--client-secret-stdin",
-                "hierarchy",
-                "list",
-            ]),
+            args(&["--client-secret", "x", "hierarchy", "list"]),
+            false,
             2,
         ),
+        (args(&["--api-key", "x", "hierarchy", "list"]), false, 2),
         (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "records",
-                "put",
-                "--configuration",
-                "c",
-                "--field",
-                "bad",
-            ]),
+            args(&["--profile", "nowhere", "hierarchy", "list"]),
+            false,
             2,
         ),
+        (eu(&["--client-secret-stdin", "hierarchy", "list"]), true, 2),
         (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "records",
-                "import",
-                "contacts.csv",
-            ]),
+            eu(&["records", "put", "--configuration", "c", "--field", "bad"]),
+            true,
             2,
         ),
+        (eu(&["records", "import", "contacts.csv"]), true, 2),
         (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "workflow",
-                "update",
-                "1",
-                "--status",
-                "weird",
-            ]),
+            eu(&["workflow", "update", "1", "--status", "weird"]),
+            true,
             2,
         ),
-        (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "reasons",
-                "list",
-                "--show-for",
-                "everyone",
-            ]),
-            2,
-        ),
-        (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "transactions",
-                "list",
-                "--filter",
-                "nope",
-            ]),
-            2,
-        ),
-        (
-            args(&[
-                "--region",
-                "eu",
-                "--client-id",
-                "someone",
-                "--client-secret",
-                "x",
-                "report",
-                "nps",
-                "--filter",
-                "nope",
-            ]),
-            2,
-        ),
+        (eu(&["reasons", "list", "--show-for", "everyone"]), true, 2),
+        (eu(&["transactions", "list", "--filter", "nope"]), true, 2),
+        (eu(&["report", "nps", "--filter", "nope"]), true, 2),
         (
             vec![
                 "--sandbox".into(),
@@ -254,6 +180,7 @@ fn usage_errors_are_one_line_with_exit_code_2() {
                 "import".into(),
                 missing.display().to_string(),
             ],
+            false,
             1,
         ),
         (
@@ -263,19 +190,31 @@ fn usage_errors_are_one_line_with_exit_code_2() {
                 "import".into(),
                 empty_header.display().to_string(),
             ],
+            false,
             2,
         ),
     ];
     let mut transcript = String::new();
-    for (args, code) in cases {
-        let run = cg(&args).expect_code(code);
+    for (args, secret, code) in cases {
+        let mut c = common::cg_command();
+        c.args(&args);
+        if secret {
+            c.env("CG_CLIENT_SECRET", "x");
+            transcript.push_str("# CG_CLIENT_SECRET=x\n");
+        }
+        let run = common::run_command(c, args).expect_code(code);
         assert!(run.stdout.is_empty(), "{}", run.transcript());
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.transcript());
         run.error_line();
         transcript.push_str(&redact(&run.transcript(), &[dir.path()]));
         transcript.push('\n');
     }
-    insta::assert_snapshot!("usage_errors", transcript);
+    insta::assert_snapshot!("usage_errors", redact_config(&transcript));
+}
+
+/// The path of the tests' absent config file, as `[CONFIG]`.
+fn redact_config(text: &str) -> String {
+    text.replace(&common::no_config().display().to_string(), "[CONFIG]")
 }
 
 /// clap's own errors (unknown command, bad values) exit 2 too.
@@ -284,7 +223,10 @@ fn argument_errors_exit_2() {
     let mut transcript = String::new();
     for args in [
         &["bogus"][..],
+        &["unsubscribes", "list", "--since", "2024-13-01"],
+        // The old name of --since, kept as a hidden alias.
         &["unsubscribes", "list", "--from", "2024-13-01"],
+        &["bounces", "list", "--limit", "0"],
         &["files", "list", "spreadsheet"],
         &["anonymize", "check"],
         &[

@@ -51,9 +51,9 @@ fn with_sandbox() -> (TestSandbox, tempfile::TempDir) {
 }
 
 fn run_as(sb: &TestSandbox, dir: &std::path::Path, secret: &str, args: &[&str]) -> Run {
-    let mut all = sb.connection_as(CLIENT, secret);
+    let mut all = sb.connection_as(CLIENT);
     all.extend(args.iter().map(|a| a.to_string()));
-    let mut c = cg_command();
+    let mut c = sb.command_as(secret);
     c.args(&all).current_dir(dir);
     run_command(c, all)
 }
@@ -129,7 +129,7 @@ fn not_in_the_error_of_a_refused_secret() {
     for verbosity in [None, Some("-vvv")] {
         let mut args = vec!["hierarchy", "list"];
         args.extend(verbosity);
-        let run = run_as(&sb, tmp.path(), WRONG, &args).expect_code(1);
+        let run = run_as(&sb, tmp.path(), WRONG, &args).expect_code(4);
         assert!(
             run.error_line().contains("rejected the client credentials"),
             "{}",
@@ -148,7 +148,7 @@ fn not_in_transport_errors() {
         listener.local_addr().expect("addr").port()
     );
     drop(listener);
-    let run = cg(&[
+    let args: Vec<String> = [
         "--api-url",
         &url,
         "--imports-url",
@@ -157,13 +157,15 @@ fn not_in_transport_errors() {
         &url,
         "--client-id",
         CLIENT,
-        "--client-secret",
-        SECRET,
         "-vvv",
         "hierarchy",
         "list",
-    ])
-    .expect_code(1);
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut c = cg_command();
+    c.args(&args).env("CG_CLIENT_SECRET", SECRET);
+    let run = run_command(c, args).expect_code(1);
     assert_no_secret(&run, &[SECRET]);
 }
 
@@ -206,6 +208,13 @@ fn not_in_usage_errors() {
     for args in cases {
         let run = cg(args).expect_code(2);
         assert_no_secret(&run, &[SECRET]);
+        if !args.contains(&"mars") && args.last() != Some(&"bogus") {
+            assert!(
+                run.error_line().contains("--client-secret is refused"),
+                "{}",
+                run.stderr
+            );
+        }
     }
 }
 

@@ -25,7 +25,7 @@ struct PtyRun {
 }
 
 impl PtyRun {
-    fn spawn(program: &str, args: &[String], cwd: &Path) -> PtyRun {
+    fn spawn(program: &str, args: &[String], cwd: &Path, env: (&str, String)) -> PtyRun {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 40,
@@ -44,6 +44,8 @@ impl PtyRun {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("CG_BIN", CG);
+        cmd.env("CG_CONFIG", common::no_config());
+        cmd.env(env.0, env.1);
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -97,6 +99,12 @@ impl PtyRun {
         self.writer.flush().expect("flushed");
     }
 
+    /// Ctrl-C, as typed: the terminal sends SIGINT to the program.
+    fn ctrl_c(&mut self) {
+        self.writer.write_all(b"\x03").expect("typed");
+        self.writer.flush().expect("flushed");
+    }
+
     /// Waits for the exit; the exit code and everything the terminal showed.
     fn finish(mut self) -> (u32, String) {
         let status = self.child.wait().expect("exit status");
@@ -140,7 +148,7 @@ fn progress_bar_is_drawn_on_a_terminal() {
     let (sb, tmp) = slow_import();
     let mut args = IMPORT.to_vec();
     args.push("4");
-    let run = PtyRun::spawn(CG, &cg_args(&sb, &args), tmp.path());
+    let run = PtyRun::spawn(CG, &cg_args(&sb, &args), tmp.path(), sb.secret_env());
     let (code, screen) = run.finish();
     assert_eq!(code, 0, "{screen}");
     // The bar: its position against the row count, the word "records", the bar's cells.
@@ -188,7 +196,7 @@ fn no_progress_bar_when_stdout_is_not_a_terminal() {
     let mut import = IMPORT.to_vec();
     import.push("4");
     args.extend(cg_args(&sb, &import));
-    let run = PtyRun::spawn("sh", &args, tmp.path());
+    let run = PtyRun::spawn("sh", &args, tmp.path(), sb.secret_env());
     let (code, screen) = run.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(
@@ -231,6 +239,7 @@ fn anonymize_asks_at_a_terminal() {
             &["anonymize", "run", "--email", "jane.roe@example.com"],
         ),
         tmp.path(),
+        sb.secret_env(),
     );
     run.wait_for("[y/N]");
     assert!(
@@ -267,6 +276,7 @@ fn anonymize_cancelled_at_a_terminal() {
             &["anonymize", "run", "--email", "jane.roe@example.com"],
         ),
         tmp.path(),
+        sb.secret_env(),
     );
     run.wait_for("[y/N]");
     run.type_line("");
@@ -284,4 +294,91 @@ fn anonymize_cancelled_at_a_terminal() {
             .iter()
             .all(|r| r.method == "GET")
     );
+}
+
+/// At a terminal the help is coloured; `NO_COLOR` turns that off (no-color.org).
+#[test]
+fn no_color_is_honoured_at_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let help = ["--help".to_string()];
+    let (code, coloured) =
+        PtyRun::spawn(CG, &help, tmp.path(), ("CG_PROFILE", "default".into())).finish();
+    assert_eq!(code, 0, "{coloured}");
+    assert!(coloured.contains("\u{1b}["), "no colour at a terminal");
+    let (code, plain) = PtyRun::spawn(CG, &help, tmp.path(), ("NO_COLOR", "1".into())).finish();
+    assert_eq!(code, 0, "{plain}");
+    assert!(plain.contains("Global options:"), "{plain}");
+    assert!(
+        !plain.contains('\u{1b}'),
+        "colour despite NO_COLOR: {plain:?}"
+    );
+}
+
+/// `cg auth login` at a terminal: asks for what flags did not give, the secrets without
+/// echo; the file is the owner's only.
+#[test]
+fn auth_login_prompts_without_echoing_the_secret() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    let mut run = PtyRun::spawn(
+        CG,
+        &[
+            "--region".to_string(),
+            "us".into(),
+            "auth".into(),
+            "login".into(),
+        ],
+        tmp.path(),
+        ("CG_CONFIG", config.display().to_string()),
+    );
+    run.wait_for("client id");
+    run.type_line("my-client");
+    run.wait_for("client secret: ");
+    run.type_line("typed-s3cret");
+    run.wait_for("API key");
+    run.type_line("");
+    let (code, screen) = run.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("my-client"), "the id is echoed: {screen}");
+    assert!(
+        !screen.contains("typed-s3cret"),
+        "the secret was echoed: {screen}"
+    );
+    let text = std::fs::read_to_string(&config).expect("written");
+    assert!(text.contains("client_secret = \"typed-s3cret\""), "{text}");
+    assert!(
+        text.contains("region = \"us\"") && !text.contains("api_key"),
+        "{text}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&config)
+        .expect("there")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+/// Ctrl-C at the confirmation prompt: exit 5 at once, nothing anonymized.
+#[test]
+fn ctrl_c_at_the_prompt_exits_5() {
+    let sb = TestSandbox::start();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut run = PtyRun::spawn(
+        CG,
+        &cg_args(
+            &sb,
+            &["anonymize", "run", "--email", "jane.roe@example.com"],
+        ),
+        tmp.path(),
+        sb.secret_env(),
+    );
+    run.wait_for("[y/N]");
+    run.ctrl_c();
+    let (code, screen) = run.finish();
+    assert_eq!(code, 5, "{screen}");
+    assert!(
+        screen.trim_end().ends_with("error: interrupted"),
+        "{screen}"
+    );
+    assert!(!sb.sandbox.state().survey(2).expect("survey 2").anonymized);
 }

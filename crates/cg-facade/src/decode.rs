@@ -89,14 +89,6 @@ where
     Ok(lenient::items(empty_when_none(answer.map(|l| l.data))?))
 }
 
-/// Query parameters in the order the generated builders send them (by name; repeated
-/// names keep their order), so hand-built requests look the same on the wire.
-pub(crate) fn wire_order<'a>(query: &[(&'a str, String)]) -> Vec<(&'a str, String)> {
-    let mut sorted = query.to_vec();
-    sorted.sort_by_key(|(name, _)| *name);
-    sorted
-}
-
 /// Whether an error is the service's way of saying "nothing (more) here".
 pub(crate) fn is_no_records(e: &Error) -> bool {
     matches!(

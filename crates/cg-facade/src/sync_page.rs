@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
-use crate::decode::wire_order;
 use crate::lenient::{self, Item};
 use crate::paging::{Cursor, Page};
 use crate::{Client, Result};
@@ -40,7 +39,7 @@ pub(crate) async fn cursor_page<T: Item>(
     let request = raw
         .client()
         .get(format!("{}{path}", raw.baseurl()))
-        .query(&wire_order(query));
+        .query(query);
     let envelope: Envelope = call(
         client.ctx(),
         operation,

@@ -3,11 +3,25 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use cg_facade::Client;
+use cg_facade::modules::anonymize::AnonymizeCandidate;
 use serde_json::json;
 
 use crate::cli::{AnonymizeCommand, Person};
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for AnonymizeCandidate {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "cg_id"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("email", "email"),
+        ("sms_telephone", "telephone"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
 
 async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<usize, CliError> {
     let mut validate = client.anonymize().validate();
@@ -22,18 +36,12 @@ async fn check(client: &Client, person: &Person, out: &mut Printer) -> Result<us
         eprintln!("no records match");
     }
     for c in &found {
-        out.row(vec![
-            ("cg_id", json!(c.number_customergauge)),
-            ("first_name", json!(c.first_name)),
-            ("last_name", json!(c.last_name)),
-            ("email", json!(c.email)),
-            ("telephone", json!(c.sms_telephone)),
-        ])?;
+        out.item(c)?;
     }
     Ok(found.len())
 }
 
-fn confirm(count: usize) -> Result<bool, CliError> {
+async fn confirm(count: usize) -> Result<bool, CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Usage(
             "anonymize run needs --yes when stdin is not a terminal".into(),
@@ -41,8 +49,16 @@ fn confirm(count: usize) -> Result<bool, CliError> {
     }
     eprint!("anonymize {count} record(s)? This cannot be undone. [y/N] ");
     std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    // On a blocking thread: Ctrl-C at the prompt must still end the command.
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map(|_| answer)
+    })
+    .await
+    .map_err(|e| CliError::Usage(format!("the answer could not be read: {e}")))??;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
@@ -68,7 +84,7 @@ pub async fn run(
                     ])?;
                     return Ok(());
                 }
-                if !confirm(count)? {
+                if !confirm(count).await? {
                     return Err(CliError::Usage("cancelled; nothing was anonymized".into()));
                 }
             }

@@ -32,8 +32,8 @@ pub async fn run(conn: &Connection, args: DemoArgs, out: &mut Printer) -> Result
             path
         }
     };
-    let where_ = match &conn.sandbox {
-        Some(s) => format!("the embedded sandbox at {}", s.api_url()),
+    let where_ = match conn.sandbox_url() {
+        Some(url) => format!("the embedded sandbox at {url}"),
         None => "CustomerGauge".to_string(),
     };
     eprintln!("importing {} into {where_}", file.display());

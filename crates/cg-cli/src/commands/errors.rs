@@ -32,8 +32,8 @@ pub fn run(cmd: ErrorsCommand, out: &mut Printer) -> Result<(), CliError> {
             }
             out.row(row(code))?;
         }
-        ErrorsCommand::List => {
-            for code in ErrorCode::ALL {
+        ErrorsCommand::List(limit) => {
+            for code in ErrorCode::ALL.into_iter().take(limit.count()) {
                 out.row(row(code))?;
             }
         }

@@ -2,12 +2,27 @@
 
 use cg_facade::Client;
 use cg_facade::modules::files::{ListUploads, UploadFile, UploadKind, UploadOutcome, UploadRecord};
-use futures::StreamExt;
 use serde_json::json;
 
 use crate::cli::{FilesCommand, RevenueCommand, UploadFilter, UploadKindArg};
+use crate::commands::print_stream;
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for UploadRecord {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("status", "status"),
+        ("source_filename", "file"),
+        ("date_upload", "uploaded"),
+        ("total_records", "total"),
+        ("successful_records", "ok"),
+        ("unsuccessful_records", "failed"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
 
 fn kind(k: UploadKindArg) -> UploadKind {
     match k {
@@ -26,26 +41,13 @@ async fn list(
     if let Some(id) = filter.id {
         uploads = uploads.id(id);
     }
-    if let Some(f) = filter.range.from {
+    if let Some(f) = filter.range.since {
         uploads = uploads.from(f);
     }
-    if let Some(t) = filter.range.to {
+    if let Some(t) = filter.range.until {
         uploads = uploads.to(t);
     }
-    let mut items = Box::pin(uploads.stream());
-    while let Some(item) = items.next().await {
-        let u: UploadRecord = item?;
-        out.row(vec![
-            ("id", json!(u.id)),
-            ("status", json!(u.status)),
-            ("file", json!(u.source_filename)),
-            ("uploaded", json!(u.date_upload)),
-            ("total", json!(u.total_records)),
-            ("ok", json!(u.successful_records)),
-            ("failed", json!(u.unsuccessful_records)),
-        ])?;
-    }
-    Ok(())
+    print_stream(uploads.stream(), filter.limit, out).await
 }
 
 pub async fn revenue(

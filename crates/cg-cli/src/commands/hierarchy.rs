@@ -3,9 +3,20 @@
 use cg_facade::Client;
 use serde_json::json;
 
+use cg_facade::modules::hierarchy::Division;
+
 use crate::cli::HierarchyCommand;
+use crate::commands::print_all;
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for Division {
+    const TABLE: &'static [(&'static str, &'static str)] =
+        &[("id", "id"), ("name", "division"), ("parent", "parent")];
+    fn extra_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
 
 pub async fn run(
     client: &Client,
@@ -14,15 +25,7 @@ pub async fn run(
 ) -> Result<(), CliError> {
     let h = client.hierarchy();
     match cmd {
-        HierarchyCommand::List => {
-            for d in h.list().send().await? {
-                out.row(vec![
-                    ("id", json!(d.id)),
-                    ("division", json!(d.name)),
-                    ("parent", json!(d.parent)),
-                ])?;
-            }
-        }
+        HierarchyCommand::List(limit) => print_all(h.list().send().await?, limit, out)?,
         HierarchyCommand::Tree => {
             let tree = h.tree().send().await?;
             for (depth, node) in tree.walk() {

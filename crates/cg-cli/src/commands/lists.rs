@@ -1,12 +1,32 @@
 //! `cg unsubscribes ...` and `cg bounces ...`.
 
 use cg_facade::Client;
-use futures::StreamExt;
+use cg_facade::modules::lists::{Bounce, Unsubscribe};
 use serde_json::json;
 
 use crate::cli::{BouncesCommand, UnsubscribesCommand};
+use crate::commands::print_stream;
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for Unsubscribe {
+    const TABLE: &'static [(&'static str, &'static str)] = &[("Email", "email"), ("Date", "date")];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
+
+impl Listed for Bounce {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("Email", "email"),
+        ("Type", "type"),
+        ("Reason", "reason"),
+        ("Date", "date"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
 
 pub async fn unsubscribes(
     client: &Client,
@@ -18,19 +38,15 @@ pub async fn unsubscribes(
             client.unsubscribes().add(email.clone()).await?;
             out.row(vec![("email", json!(email)), ("result", json!("added"))])?;
         }
-        UnsubscribesCommand::List(range) => {
+        UnsubscribesCommand::List { range, limit } => {
             let mut list = client.unsubscribes().list();
-            if let Some(from) = range.from {
+            if let Some(from) = range.since {
                 list = list.from(from);
             }
-            if let Some(to) = range.to {
+            if let Some(to) = range.until {
                 list = list.to(to);
             }
-            let mut items = Box::pin(list.stream());
-            while let Some(item) = items.next().await {
-                let u = item?;
-                out.row(vec![("email", json!(u.email)), ("date", json!(u.date))])?;
-            }
+            print_stream(list.stream(), limit, out).await?;
         }
     }
     Ok(())
@@ -41,24 +57,17 @@ pub async fn bounces(
     cmd: BouncesCommand,
     out: &mut Printer,
 ) -> Result<(), CliError> {
-    let BouncesCommand::List { range, page_size } = cmd;
+    let BouncesCommand::List {
+        range,
+        page_size,
+        limit,
+    } = cmd;
     let mut list = client.bounces().list().limit(page_size);
-    if let Some(from) = range.from {
+    if let Some(from) = range.since {
         list = list.from(from);
     }
-    if let Some(to) = range.to {
+    if let Some(to) = range.until {
         list = list.to(to);
     }
-    let mut items = Box::pin(list.stream());
-    while let Some(item) = items.next().await {
-        let b = item?;
-        let kind = b.kind.as_ref().map(|k| k.as_str());
-        out.row(vec![
-            ("email", json!(b.email)),
-            ("type", json!(kind)),
-            ("reason", json!(b.reason)),
-            ("date", json!(b.date)),
-        ])?;
-    }
-    Ok(())
+    print_stream(list.stream(), limit, out).await
 }

@@ -1,13 +1,41 @@
 //! `cg workflow update`, `cg reasons list`, `cg report nps`.
 
 use cg_facade::Client;
-use cg_facade::modules::reasons::ShowFor;
+use cg_facade::modules::reasons::{Reason, ShowFor};
+use cg_facade::modules::report::NpsReport;
 use cg_facade::modules::workflow::WorkflowStatus;
 use serde_json::json;
 
 use crate::cli::{ReasonsCommand, ReportCommand, WorkflowCommand};
+use crate::commands::print_all;
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Listed, Printer};
+
+impl Listed for Reason {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("reason_code", "reason_code"),
+        ("label", "label"),
+        ("show_for", "show_for"),
+        ("good_bad", "good_bad"),
+        ("level", "level"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
+
+impl Listed for NpsReport {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("nps", "nps"),
+        ("promoters", "promoters"),
+        ("passives", "passives"),
+        ("detractors", "detractors"),
+        ("responses", "responses"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
+}
 
 /// `NAME=VALUE` -> (NAME, VALUE).
 pub fn pair<'a>(option: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
@@ -52,7 +80,7 @@ pub async fn reasons(
     cmd: ReasonsCommand,
     out: &mut Printer,
 ) -> Result<(), CliError> {
-    let ReasonsCommand::List { show_for } = cmd;
+    let ReasonsCommand::List { show_for, limit } = cmd;
     let mut list = client.reasons().list();
     if let Some(s) = show_for {
         let normalized = if s.eq_ignore_ascii_case("detractor-neutral") {
@@ -66,17 +94,7 @@ pub async fn reasons(
                 .map_err(|e| CliError::Usage(e.to_string()))?,
         );
     }
-    for r in list.send().await? {
-        let good_bad = r.good_bad.as_ref().map(|g| g.as_str());
-        out.row(vec![
-            ("reason_code", json!(r.reason_code)),
-            ("label", json!(r.label)),
-            ("show_for", json!(r.show_for.map(|s| s.to_string()))),
-            ("good_bad", json!(good_bad)),
-            ("level", json!(r.level)),
-        ])?;
-    }
-    Ok(())
+    print_all(list.send().await?, limit, out)
 }
 
 pub async fn report(
@@ -86,23 +104,15 @@ pub async fn report(
 ) -> Result<(), CliError> {
     let ReportCommand::Nps { range, filters } = cmd;
     let mut nps = client.report().nps();
-    if let Some(f) = range.from {
+    if let Some(f) = range.since {
         nps = nps.from(f);
     }
-    if let Some(t) = range.to {
+    if let Some(t) = range.until {
         nps = nps.to(t);
     }
     for f in &filters {
         let (segment, value) = pair("--filter", f)?;
         nps = nps.filter(segment, value);
     }
-    let r = nps.send().await?;
-    out.row(vec![
-        ("nps", json!(r.nps)),
-        ("promoters", json!(r.promoters)),
-        ("passives", json!(r.passives)),
-        ("detractors", json!(r.detractors)),
-        ("responses", json!(r.responses)),
-    ])?;
-    Ok(())
+    Ok(out.item(&nps.send().await?)?)
 }

@@ -422,11 +422,9 @@ pub async fn run(
                 _ => ("imported", None),
             };
             out.row(vec![("result", json!(result)), ("cg_id", json!(cg_id))])?;
-            if matches!(outcome, RecordOutcome::Duplicate { .. }) {
-                return Err(CliError::Partial(format!(
-                    "not imported: the contact already got a survey (CG-ID {})",
-                    cg_id.unwrap_or(0)
-                )));
+            // One record answered "duplicate" is an answer, not a partial failure: exit 0.
+            if let (RecordOutcome::Duplicate { .. }, Some(id)) = (&outcome, cg_id) {
+                eprintln!("not sent again: the contact already got survey CG-ID {id}");
             }
             Ok(())
         }

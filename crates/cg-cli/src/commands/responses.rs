@@ -1,50 +1,43 @@
-//! `cg responses export`: JSON lines on stdout, progress on stderr.
-
-use std::io::{IsTerminal, Write};
+//! `cg responses export`: JSON lines (or `-o table|csv`) on stdout, progress on stderr.
 
 use cg_facade::Client;
 use cg_facade::modules::responses::{SurveyResponse, With};
 use futures::StreamExt;
 use indicatif::ProgressBar;
-use serde_json::{Map, Value, json};
 
 use crate::cli::ResponsesCommand;
 use crate::error::CliError;
+use crate::output::{Listed, Printer, progress_on_stderr};
 
-fn to_json(r: SurveyResponse) -> Value {
-    let mut m = Map::new();
-    m.insert("number_customergauge".into(), json!(r.number_customergauge));
-    m.insert("number_customer".into(), json!(r.number_customer));
-    m.insert("email".into(), json!(r.email));
-    m.insert("phone".into(), json!(r.phone));
-    m.insert("first_name".into(), json!(r.first_name));
-    m.insert("last_name".into(), json!(r.last_name));
-    m.insert("account_name".into(), json!(r.account_name));
-    m.insert("account_number".into(), json!(r.account_number));
-    m.insert("nps".into(), json!(r.nps));
-    m.insert("comment".into(), json!(r.comment));
-    m.insert("date_creation".into(), json!(r.date_creation));
-    m.insert("date_order".into(), json!(r.date_order));
-    m.insert("date_sent".into(), json!(r.date_sent));
-    m.insert("date_survey_response".into(), json!(r.date_survey_response));
-    let drivers: Vec<String> = r.driver_labels().map(str::to_owned).collect();
-    let properties: Map<String, Value> = r
-        .properties
-        .into_iter()
-        .filter_map(|p| p.field.map(|f| (f, json!(p.reference))))
-        .collect();
-    m.insert("properties".into(), Value::Object(properties));
-    m.insert("drivers".into(), json!(drivers));
-    m.insert("tags".into(), json!(r.tags));
-    m.insert("questions".into(), json!(r.questions));
-    Value::Object(m)
+/// A table shows the scalar fields; properties, drivers, tags and questions are lists,
+/// printed whole by `-o json` (and as JSON text by `-o csv`).
+impl Listed for SurveyResponse {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "number_customergauge"),
+        ("email", "email"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("account_name", "account_name"),
+        ("nps", "nps"),
+        ("comment", "comment"),
+        ("date_sent", "date_sent"),
+        ("date_survey_response", "date_survey_response"),
+        ("number_customer", "number_customer"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
 }
 
-pub async fn run(client: &Client, cmd: ResponsesCommand) -> Result<(), CliError> {
+pub async fn run(
+    client: &Client,
+    cmd: ResponsesCommand,
+    out: &mut Printer,
+) -> Result<(), CliError> {
     let ResponsesCommand::Export {
-        since,
-        until,
+        range,
         non_responses,
+        limit,
     } = cmd;
     let mut export = if non_responses {
         client.responses().export_non_responses()
@@ -52,32 +45,28 @@ pub async fn run(client: &Client, cmd: ResponsesCommand) -> Result<(), CliError>
         client.responses().export()
     };
     export = export.with(&[With::Properties, With::Drivers, With::Tags, With::Questions]);
-    if let Some(d) = since {
+    if let Some(d) = range.since {
         export = export.since(d);
     }
-    if let Some(d) = until {
+    if let Some(d) = range.until {
         export = export.until(d);
     }
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let bar = progress_on_stderr().then(|| {
         let bar = ProgressBar::new_spinner();
         bar.set_message("exporting");
         bar
     });
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut items = Box::pin(export.stream());
+    let mut items = Box::pin(export.stream().take(limit.count()));
     let mut count = 0u64;
     while let Some(item) = items.next().await {
-        let line = serde_json::to_string(&to_json(item?)).map_err(std::io::Error::other)?;
-        out.write_all(line.as_bytes())?;
-        out.write_all(b"\n")?;
+        out.item(&item?)?;
         count += 1;
         if let Some(bar) = &bar {
             bar.set_position(count);
             bar.set_message(format!("{count} exported"));
         }
     }
-    out.flush()?;
+    out.finish()?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

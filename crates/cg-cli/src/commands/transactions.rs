@@ -2,24 +2,26 @@
 
 use cg_facade::Client;
 use cg_facade::modules::transactions::Transaction;
-use futures::StreamExt;
-use serde_json::json;
 
-use crate::cli::TransactionsCommand;
+use crate::cli::{Limit, TransactionsCommand};
 use crate::commands::misc::pair;
+use crate::commands::print_stream;
 use crate::error::CliError;
-use crate::output::{Printer, Row};
+use crate::output::{Listed, Printer};
 
-fn row(t: &Transaction) -> Row {
-    vec![
-        ("cg_id", json!(t.number_customergauge)),
-        ("email", json!(t.email)),
-        ("first_name", json!(t.first_name)),
-        ("last_name", json!(t.last_name)),
-        ("status", json!(t.status)),
-        ("nps", json!(t.nps)),
-        ("date_sent", json!(t.date_sent)),
-    ]
+impl Listed for Transaction {
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("number_customergauge", "cg_id"),
+        ("email", "email"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("status", "status"),
+        ("nps", "nps"),
+        ("date_sent", "date_sent"),
+    ];
+    fn extra_keys(&self) -> Vec<String> {
+        self.extra.keys().cloned().collect()
+    }
 }
 
 pub async fn run(
@@ -31,33 +33,27 @@ pub async fn run(
         days,
         range,
         filters,
+        limit,
     } = cmd;
     let mut list = client.transactions().list();
     if let Some(d) = days {
         list = list.days(d);
     }
-    if let Some(f) = range.from {
+    if let Some(f) = range.since {
         list = list.from(f);
     }
-    if let Some(t) = range.to {
+    if let Some(t) = range.until {
         list = list.to(t);
     }
     for f in &filters {
         let (field, value) = pair("--filter", f)?;
         list = list.filter(field, value);
     }
-    let mut items = Box::pin(list.stream());
-    while let Some(item) = items.next().await {
-        out.row(row(&item?))?;
-    }
-    Ok(())
+    print_stream(list.stream(), limit, out).await
 }
 
 /// The surveys of the last week (what `cg demo` shows after importing).
 pub async fn list_recent(client: &Client, out: &mut Printer) -> Result<(), CliError> {
-    let mut items = Box::pin(client.transactions().list().days(7).stream());
-    while let Some(item) = items.next().await {
-        out.row(row(&item?))?;
-    }
-    Ok(())
+    let all = Limit { limit: None };
+    print_stream(client.transactions().list().days(7).stream(), all, out).await
 }

@@ -110,7 +110,15 @@ fn shown_args(args: &[String]) -> String {
     shown.join(" ")
 }
 
-/// `cg` with a clean environment: no `CG_*` or `RUST_LOG` from the caller, stdin empty.
+/// A config file that does not exist: no run reads the profiles of whoever runs the tests.
+pub fn no_config() -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join("cg-cli-tests-no-config")
+        .join("none.toml")
+}
+
+/// `cg` with a clean environment: no `CG_*` or `RUST_LOG` from the caller, no config
+/// file, stdin empty.
 pub fn cg_command() -> Command {
     let mut c = Command::new(CG);
     for (k, _) in std::env::vars_os() {
@@ -121,7 +129,8 @@ pub fn cg_command() -> Command {
         }
     }
     c.env_remove("COLUMNS");
-    c.env("NO_COLOR", "1")
+    c.env("CG_CONFIG", no_config())
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -172,14 +181,15 @@ impl TestSandbox {
         TestSandbox { sandbox, runtime }
     }
 
-    /// The global options that point `cg` at this sandbox, as the demo client.
+    /// The global options that point `cg` at this sandbox, as the demo client (whose
+    /// secret goes in the environment: see [`TestSandbox::command`]).
     pub fn connection(&self) -> Vec<String> {
-        let (id, secret) = self.sandbox.demo_client();
-        self.connection_as(&id, &secret)
+        let (id, _) = self.sandbox.demo_client();
+        self.connection_as(&id)
     }
 
-    /// The same, with other client credentials.
-    pub fn connection_as(&self, id: &str, secret: &str) -> Vec<String> {
+    /// The same, with another client id.
+    pub fn connection_as(&self, id: &str) -> Vec<String> {
         let s = &self.sandbox;
         [
             "--api-url",
@@ -190,12 +200,30 @@ impl TestSandbox {
             &s.auth_url(),
             "--client-id",
             id,
-            "--client-secret",
-            secret,
         ]
         .iter()
         .map(|a| a.to_string())
         .collect()
+    }
+
+    /// The demo client's secret, as `CG_CLIENT_SECRET` holds it.
+    pub fn secret_env(&self) -> (&'static str, String) {
+        ("CG_CLIENT_SECRET", self.sandbox.demo_client().1)
+    }
+
+    /// [`cg_command`] with the demo client's secret in the environment.
+    pub fn command(&self) -> Command {
+        let (k, v) = self.secret_env();
+        let mut c = cg_command();
+        c.env(k, v);
+        c
+    }
+
+    /// [`cg_command`] with this client secret in the environment.
+    pub fn command_as(&self, secret: &str) -> Command {
+        let mut c = cg_command();
+        c.env("CG_CLIENT_SECRET", secret);
+        c
     }
 
     /// Runs `cg <connection> ARGS`.
@@ -203,7 +231,12 @@ impl TestSandbox {
         let mut all = self.connection();
         let hidden = all.len();
         all.extend(args.iter().map(|a| a.as_ref().to_string()));
-        Run { hidden, ..cg(&all) }
+        let mut c = self.command();
+        c.args(&all);
+        Run {
+            hidden,
+            ..run_command(c, all)
+        }
     }
 
     /// Runs `cg <connection> ARGS` in the directory `dir` (so files can be named relatively).
@@ -211,7 +244,7 @@ impl TestSandbox {
         let mut all = self.connection();
         let hidden = all.len();
         all.extend(args.iter().map(|a| a.as_ref().to_string()));
-        let mut c = cg_command();
+        let mut c = self.command();
         c.args(&all).current_dir(dir);
         Run {
             hidden,
@@ -225,7 +258,7 @@ impl TestSandbox {
         let mut all = self.connection();
         let hidden = all.len();
         all.extend(args.iter().map(|a| a.as_ref().to_string()));
-        let mut c = cg_command();
+        let mut c = self.command();
         c.args(&all).stdin(Stdio::piped());
         let mut child = c.spawn().expect("cg runs");
         child

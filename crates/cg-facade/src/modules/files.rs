@@ -14,7 +14,7 @@ use cg_auth::HostFamily;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
-use crate::decode::{self, DataEnvelope, v41_list, wire_order};
+use crate::decode::{self, DataEnvelope, v41_list};
 use crate::lenient;
 use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
@@ -402,7 +402,7 @@ impl ListUploads {
                     ctx,
                     cg_raw_files::operation(operation),
                     this.kind.list_path(),
-                    &wire_order(&query),
+                    &query,
                 )
                 .await?;
                 Ok(Page { items, next: None })

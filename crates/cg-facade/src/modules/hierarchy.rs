@@ -28,7 +28,10 @@ pub struct Division {
     #[serde(deserialize_with = "lenient::count")]
     pub id: u64,
     /// Its name (divisions are addressed by name).
-    #[serde(rename = "division", deserialize_with = "lenient::text_or_empty")]
+    #[serde(
+        rename(deserialize = "division"),
+        deserialize_with = "lenient::text_or_empty"
+    )]
     pub name: String,
     /// The name of its parent; `None` for the root `Global` (sent empty).
     #[serde(deserialize_with = "lenient::non_blank")]

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::{v41_list, wire_order};
+use crate::decode::v41_list;
 use crate::lenient::{self, open_enum};
 use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
@@ -205,7 +205,7 @@ impl ListUnsubscribes {
                     ctx,
                     cg_raw_lists::operation("listUnsubscribes"),
                     "/v4.1/lists/unsubscribe",
-                    &wire_order(&query),
+                    &query,
                 )
                 .await?;
                 Ok(Page { items, next: None })
@@ -306,7 +306,7 @@ impl ListBounces {
                     ctx,
                     cg_raw_lists::operation("listBounces"),
                     "/v4.1/lists/bounce",
-                    &wire_order(&query),
+                    &query,
                 )
                 .await?;
                 Ok(Page { items, next: None })

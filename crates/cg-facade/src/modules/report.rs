@@ -33,6 +33,7 @@ pub struct NpsReport {
     /// Responses counted, when sent.
     pub responses: Option<u64>,
     /// Any other keys of the answer, as they came.
+    #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
