@@ -84,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.number_customergauge,
             t.email,
             t.date_order,
-            t.fields.get("Touchpoint")
+            t.field("Touchpoint")
         );
     }
 

@@ -57,11 +57,6 @@ pub(crate) fn required<T: FromStr>(
     })
 }
 
-/// Blank text is absent: JSON sends `""` where XML sends an empty element.
-pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
-}
-
 /// `{"Data": [..]}` of a v4.1 listing; only an answer without `Data` fails.
 #[derive(serde::Deserialize)]
 struct DataList {
@@ -71,16 +66,17 @@ struct DataList {
 
 /// GETs a v4.1 listing (`path` without the `.{format}` suffix) and reads its items
 /// tolerantly; "no records" is an empty listing.
-pub(crate) async fn v41_list<C, T>(
+pub(crate) async fn v41_list<C, T, Q>(
     raw: &C,
     ctx: CallContext,
     operation: cg_auth::Operation,
     path: &str,
-    query: &[(&str, String)],
+    query: &Q,
 ) -> Result<Vec<T>>
 where
     C: ClientInfo<cg_auth::Pipeline>,
     T: Item,
+    Q: serde::Serialize + ?Sized,
 {
     let url = format!("{}{path}.{}", raw.baseurl(), ctx.format.as_str());
     let request = raw.client().get(url).query(query);

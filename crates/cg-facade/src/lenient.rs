@@ -37,6 +37,35 @@ where
         .map_err(|_| D::Error::custom(format!("{text:?} is not a number in range")))
 }
 
+/// A count or id sent as a number or numeric string; absent, null or blank is 0.
+pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    number(d).map(Option::unwrap_or_default)
+}
+
+/// Like [`text`], with absent or null as empty text.
+pub(crate) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    text(d).map(Option::unwrap_or_default)
+}
+
+/// Like [`text`], with blank text as absent: JSON sends `""` where XML sends an empty
+/// element.
+pub(crate) fn non_blank<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text(d).map(|t| t.filter(|t| !t.trim().is_empty()))
+}
+
+/// Message lines: each a string as sent, any other value as its JSON text; a null list
+/// is empty.
+pub(crate) fn lines<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let values: Vec<Value> = list(d)?;
+    Ok(values
+        .into_iter()
+        .map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect())
+}
+
 /// Text sent as a string, or as a number or boolean (kept as its JSON text); null is
 /// `None`. Objects and arrays fail the field.
 pub(crate) fn text<'de, D>(d: D) -> Result<Option<String>, D::Error>
@@ -88,7 +117,8 @@ pub(crate) trait Item: DeserializeOwned + Default {
 /// field the model cannot read is kept, as sent, in `extra` (a value that is not even
 /// an object lands there under `value`).
 pub(crate) fn item<T: Item>(value: Value) -> T {
-    if let Ok(item) = serde_json::from_value::<T>(value.clone()) {
+    // Decoded from a borrow: the value is kept for the fallback without a copy.
+    if let Ok(item) = T::deserialize(&value) {
         return item;
     }
     let Value::Object(fields) = value else {
@@ -143,6 +173,7 @@ where
 
 /// An enumeration whose documented values are known and whose others are kept as sent
 /// (`Other`), written back unchanged.
+#[allow(unused_macros)] // with only some module features on
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -204,6 +235,7 @@ macro_rules! open_enum {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use open_enum;
 
 #[cfg(test)]

@@ -96,6 +96,17 @@ async fn serve(seen: Seen) -> String {
             }),
         )
         .route(
+            "/v4.1/file/transactional.json",
+            get(|| async {
+                Json(json!({"Data": [
+                    {"id": 1, "status": "Processed", "total_records": 100,
+                     "successful_records": "98", "unsuccessful_records": 2,
+                     "logs": null, "uploaded_by": "jane"},
+                    {"id": "2", "status": "Queued", "logs": ["Record 2: Duplicate Record", {"row": 3}]}
+                ]}))
+            }),
+        )
+        .route(
             "/v4.1/lists/unsubscribe.json",
             get(|| async { Json(json!({"Data": 5})) }),
         )
@@ -293,6 +304,33 @@ async fn v41_items_with_unknown_values_are_kept() {
     assert_eq!(
         (reasons[1].level, reasons[1].extra["level"].clone()),
         (None, json!("x"))
+    );
+}
+
+#[tokio::test]
+async fn upload_listings_take_null_logs_and_numbers_either_way() {
+    let (_sandbox, client, _) = client().await;
+    let uploads = client
+        .files()
+        .list(cg_facade::modules::files::UploadKind::Transactional)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploads.len(), 2);
+    assert_eq!(
+        (
+            uploads[0].id,
+            uploads[0].total_records,
+            uploads[0].successful_records
+        ),
+        (1, 100, 98)
+    );
+    assert!(uploads[0].logs.is_empty(), "\"logs\": null");
+    assert_eq!(uploads[0].extra["uploaded_by"], json!("jane"));
+    assert_eq!(uploads[1].id, 2);
+    assert_eq!(
+        uploads[1].logs,
+        ["Record 2: Duplicate Record", r#"{"row":3}"#]
     );
 }
 

@@ -20,7 +20,7 @@ impl Listed for Transaction {
         ("date_sent", "date_sent"),
     ];
     fn extra_keys(&self) -> Vec<String> {
-        self.fields.keys().cloned().collect()
+        self.extra.keys().cloned().collect()
     }
 }
 

@@ -13,7 +13,7 @@ pub const MAX_REFERENCE_LEN: usize = 128;
 pub const MAX_NUMBER_LEN: usize = 255;
 
 /// Whether `PUT /accounts` created the account or updated an existing one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum AccountOutcome {
     /// HTTP 201: a new account.
     Created,

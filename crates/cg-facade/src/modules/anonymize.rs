@@ -8,53 +8,49 @@ use cg_raw_anonymize::types;
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::{self, non_empty};
+use crate::decode::{self, v41_list};
+use crate::lenient;
 use crate::{Client, Error, Result, validate};
 
-/// A record an anonymization with the same e-mail address or telephone would change.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A record an anonymization with the same e-mail address or telephone would change
+/// (art 5000769820 sends `"number_customergauge": "10438"`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct AnonymizeCandidate {
     /// CG-ID of the survey record, when sent.
+    #[serde(deserialize_with = "lenient::number")]
     pub number_customergauge: Option<u64>,
     /// First name of the contact.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub first_name: Option<String>,
     /// Last name of the contact.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub last_name: Option<String>,
     /// E-mail address of the contact.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub email: Option<String>,
     /// Telephone of the contact (SMS surveys).
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub sms_telephone: Option<String>,
     /// Undocumented keys, as they came.
     #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl lenient::Item for AnonymizeCandidate {
+    fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.extra
+    }
 }
 
 /// What an anonymization did.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AnonymizeResult {
     /// How many records were anonymized, when the service says.
     pub anonymized: Option<u64>,
     /// Any other keys of the answer, as they came.
     pub extra: BTreeMap<String, serde_json::Value>,
-}
-
-impl TryFrom<types::AnonymizeCandidate> for AnonymizeCandidate {
-    type Error = Error;
-
-    fn try_from(c: types::AnonymizeCandidate) -> Result<Self> {
-        Ok(AnonymizeCandidate {
-            number_customergauge: decode::number(
-                "validateAnonymize",
-                "number_customergauge",
-                c.number_customergauge,
-            )?,
-            first_name: non_empty(c.first_name),
-            last_name: non_empty(c.last_name),
-            email: non_empty(c.email),
-            sms_telephone: non_empty(c.sms_telephone),
-            extra: c.extra.into_iter().collect(),
-        })
-    }
 }
 
 impl TryFrom<types::AnonymizeResult> for AnonymizeResult {
@@ -167,23 +163,22 @@ impl ValidateAnonymize {
         let (email, telephone) = self.target.checked()?;
         let raw = raw_client!(self.client, cg_raw_anonymize, HostFamily::Api);
         let ctx = self.client.ctx();
-        let mut request = raw.validate_anonymize().format(ctx.format.as_str());
+        let mut query = Vec::new();
         if let Some(email) = email {
-            request = request.email(email);
+            query.push(("email", email));
         }
         if let Some(telephone) = telephone {
-            request = request.telephone(telephone);
+            query.push(("telephone", telephone));
         }
         // "No records" is an empty dry run, not a failure.
-        let candidates = decode::empty_when_none(
-            call(ctx, "validateAnonymize", request.send())
-                .await
-                .map(|a| a.data),
-        )?;
-        candidates
-            .into_iter()
-            .map(AnonymizeCandidate::try_from)
-            .collect()
+        v41_list(
+            &raw,
+            ctx,
+            cg_raw_anonymize::operation("validateAnonymize"),
+            "/v4.1/anonymize",
+            &query,
+        )
+        .await
     }
 }
 

@@ -11,13 +11,14 @@ use futures::stream::BoxStream;
 use progenitor_client::ClientInfo;
 
 use cg_auth::HostFamily;
-use cg_raw_files::types;
 
 use crate::call::{call, send_request};
 use crate::client::raw_client;
-use crate::decode::{self, DataEnvelope, empty_when_none};
+use crate::decode::{self, DataEnvelope, v41_list};
+use crate::lenient;
 use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
+use serde_json::{Map, Value};
 
 /// Largest file the service takes: 2 MB.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
@@ -40,6 +41,15 @@ pub enum UploadKind {
 }
 
 impl UploadKind {
+    fn list_path(self) -> &'static str {
+        match self {
+            UploadKind::CompanyRevenue => "/v4.1/file/company-revenue",
+            UploadKind::Contact => "/v4.1/file/contact",
+            UploadKind::Historical => "/v4.1/file/historical",
+            UploadKind::Transactional => "/v4.1/file/transactional",
+        }
+    }
+
     fn list_operation(self) -> &'static str {
         match self {
             UploadKind::CompanyRevenue => "listRevenueUploads",
@@ -50,25 +60,45 @@ impl UploadKind {
     }
 }
 
-/// One upload and its processing statistics.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// One upload and its processing statistics. Counts and ids come as numbers or numeric
+/// strings (art 5000722447 sends `"total_records": "100"`); `logs` may be null.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct UploadRecord {
-    /// The upload id (what [`Files::delete`] and the `id` filter take).
+    /// The upload id (what [`Files::delete`] and the `id` filter take); 0 when not sent.
+    #[serde(deserialize_with = "lenient::count")]
     pub id: u64,
     /// Processing state as sent, e.g. `Processed`.
+    #[serde(deserialize_with = "lenient::text_or_empty")]
     pub status: String,
     /// Name of the uploaded file.
+    #[serde(deserialize_with = "lenient::text")]
     pub source_filename: Option<String>,
     /// Upload time, `YYYY-MM-DD HH:MM:SS` as sent.
+    #[serde(deserialize_with = "lenient::text")]
     pub date_upload: Option<String>,
     /// Rows found (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
     pub total_records: u64,
     /// Rows taken (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
     pub successful_records: u64,
     /// Rows refused (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
     pub unsuccessful_records: u64,
     /// Processing messages; an entry sent as an object is kept as its JSON text.
+    #[serde(deserialize_with = "lenient::lines")]
     pub logs: Vec<String>,
+    /// Fields this SDK does not know (or could not read), as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl lenient::Item for UploadRecord {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl UploadRecord {
@@ -76,30 +106,6 @@ impl UploadRecord {
     pub fn is_processed(&self) -> bool {
         self.status.eq_ignore_ascii_case("processed")
     }
-}
-
-fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<UploadRecord> {
-    let count = |what: &str, v: &Option<types::IntOrString>| {
-        decode::number(operation, what, v.as_ref()).map(Option::unwrap_or_default)
-    };
-    Ok(UploadRecord {
-        id: decode::required(operation, "upload id", raw.id.as_ref())?,
-        status: raw.status.unwrap_or_default(),
-        source_filename: raw.source_filename,
-        date_upload: raw.date_upload,
-        total_records: count("total_records", &raw.total_records)?,
-        successful_records: count("successful_records", &raw.successful_records)?,
-        unsuccessful_records: count("unsuccessful_records", &raw.unsuccessful_records)?,
-        logs: raw
-            .logs
-            .into_iter()
-            .flatten()
-            .map(|entry| match entry {
-                types::UploadLogEntry::String(s) => s,
-                types::UploadLogEntry::Object(o) => serde_json::Value::Object(o).to_string(),
-            })
-            .collect(),
-    })
 }
 
 impl Client {
@@ -128,7 +134,7 @@ pub struct Files {
 }
 
 /// What the service answered to a contact or historical upload.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum UploadOutcome {
     /// The file was taken; `id` is the new upload's id when the service sends it.
@@ -321,23 +327,6 @@ pub struct ListUploads {
     limit: u32,
 }
 
-/// The four generated listing builders share their setters; one macro fills any of them.
-macro_rules! upload_listing {
-    ($builder:expr, $this:expr, $start:expr, $format:expr) => {{
-        let mut request = $builder
-            .format($format)
-            .start($start)
-            .limit(u64::from($this.limit));
-        if let Some(id) = $this.id {
-            request = request.id(id);
-        }
-        if let (Some(from), Some(to)) = ($this.from, $this.to) {
-            request = request.date_range_from(from).date_range_to(to);
-        }
-        request.send()
-    }};
-}
-
 impl ListUploads {
     pub(crate) fn new(client: Client, kind: UploadKind) -> Self {
         ListUploads {
@@ -394,58 +383,28 @@ impl ListUploads {
                 let PageCursor::Offset(start) = cursor else {
                     return Err(Error::invalid("cursor", "upload listings page by offset"));
                 };
-                let start = i64::try_from(start)
-                    .map_err(|_| Error::invalid("start", format!("{start} is too large")))?;
-                let id = this.id.and_then(|id| i64::try_from(id).ok());
                 let raw = raw_client!(this.client, cg_raw_files, HostFamily::Api);
                 let ctx = this.client.ctx();
-                let format = ctx.format.as_str();
                 let operation = this.kind.list_operation();
-                let args = Args {
-                    id,
-                    from: this.from,
-                    to: this.to,
-                    limit: this.limit,
-                };
-                let answer = match this.kind {
-                    UploadKind::CompanyRevenue => {
-                        call(
-                            ctx,
-                            operation,
-                            upload_listing!(raw.list_revenue_uploads(), args, start, format),
-                        )
-                        .await
-                    }
-                    UploadKind::Contact => {
-                        call(
-                            ctx,
-                            operation,
-                            upload_listing!(raw.list_contact_uploads(), args, start, format),
-                        )
-                        .await
-                    }
-                    UploadKind::Historical => {
-                        call(
-                            ctx,
-                            operation,
-                            upload_listing!(raw.list_historical_uploads(), args, start, format),
-                        )
-                        .await
-                    }
-                    UploadKind::Transactional => {
-                        call(
-                            ctx,
-                            operation,
-                            upload_listing!(raw.list_transactional_uploads(), args, start, format),
-                        )
-                        .await
-                    }
-                };
-                let items = empty_when_none(answer.map(|r: types::UploadListResponse| r.data))?;
-                let items = items
-                    .into_iter()
-                    .map(|r| upload_record(operation, r))
-                    .collect::<Result<Vec<_>>>()?;
+                let mut query = vec![
+                    ("start", start.to_string()),
+                    ("limit", this.limit.to_string()),
+                ];
+                if let Some(id) = this.id {
+                    query.push(("id", id.to_string()));
+                }
+                if let (Some(from), Some(to)) = (this.from, this.to) {
+                    query.push(("date_range_from", from.to_string()));
+                    query.push(("date_range_to", to.to_string()));
+                }
+                let items = v41_list(
+                    &raw,
+                    ctx,
+                    cg_raw_files::operation(operation),
+                    this.kind.list_path(),
+                    &query,
+                )
+                .await?;
                 Ok(Page { items, next: None })
             })
         }))
@@ -462,14 +421,6 @@ impl ListUploads {
         let first = PageCursor::Offset(self.start);
         walk(self.fetch(), first, self.client.inner.prefetch)
     }
-}
-
-/// The filters of one listing request, in the generated builders' types.
-struct Args {
-    id: Option<i64>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    limit: u32,
 }
 
 // ---------------------------------------------------------------------------------------

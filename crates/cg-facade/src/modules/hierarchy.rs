@@ -7,42 +7,43 @@ use std::fmt;
 use cg_auth::HostFamily;
 use cg_raw_hierarchy::types;
 
+use serde_json::{Map, Value};
+
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode;
+use crate::decode::{self, v41_list};
+use crate::lenient;
 use crate::{Client, Error, Result};
 
 /// Name of the root division, which can be neither updated nor deleted.
 pub const GLOBAL: &str = "Global";
 
-/// One division (hierarchy level).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+/// One division (hierarchy level), as listed: `{"id": "1", "division": "Global",
+/// "parent": ""}` (art 5000722527). The id comes as a number or numeric string.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct Division {
-    /// Its id.
+    /// Its id (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
     pub id: u64,
     /// Its name (divisions are addressed by name).
+    #[serde(
+        rename(deserialize = "division"),
+        deserialize_with = "lenient::text_or_empty"
+    )]
     pub name: String,
-    /// The name of its parent; `None` for the root `Global`.
+    /// The name of its parent; `None` for the root `Global` (sent empty).
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub parent: Option<String>,
+    /// Fields this SDK does not know, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
-impl TryFrom<types::Division> for Division {
-    type Error = Error;
-
-    fn try_from(d: types::Division) -> Result<Self> {
-        let id = decode::required("listHierarchy", "division id", d.id.as_ref())?;
-        let name = d
-            .division
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| Error::Decode {
-                operation: "listHierarchy",
-                status: Some(200),
-                problem: format!("division {id} has no name"),
-                body: String::new(),
-            })?;
-        // The root comes with an empty or absent parent.
-        let parent = d.parent.filter(|p| !p.trim().is_empty());
-        Ok(Division { id, name, parent })
+impl lenient::Item for Division {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
     }
 }
 
@@ -156,13 +157,15 @@ impl ListDivisions {
     pub async fn send(self) -> Result<Vec<Division>> {
         let raw = raw_client!(self.client, cg_raw_hierarchy, HostFamily::Api);
         let ctx = self.client.ctx();
-        let answer = call(
+        let query: [(&str, String); 0] = [];
+        v41_list(
+            &raw,
             ctx,
-            "listHierarchy",
-            raw.list_hierarchy().format(ctx.format.as_str()).send(),
+            cg_raw_hierarchy::operation("listHierarchy"),
+            "/v4.1/hierarchy",
+            &query,
         )
-        .await?;
-        answer.data.into_iter().map(Division::try_from).collect()
+        .await
     }
 }
 
@@ -322,7 +325,7 @@ impl DeleteDivision {
 }
 
 /// A division and the divisions below it, children ordered by name (then id).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DivisionNode {
     /// The division.
     pub division: Division,
@@ -383,7 +386,7 @@ impl<'a> Iterator for Walk<'a> {
 /// Built from the flat listing. Divisions that cannot be reached from the root (a
 /// parent that does not exist, a cycle, a second parentless division) are not
 /// dropped silently: they are the [`orphans`](Self::orphans).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DivisionTree {
     root: DivisionNode,
     orphans: Vec<Division>,
@@ -558,6 +561,7 @@ mod tests {
             id,
             name: name.into(),
             parent: parent.map(Into::into),
+            extra: Map::new(),
         }
     }
 

@@ -274,7 +274,7 @@ pub enum RecordEncoding {
 }
 
 /// What became of an imported record.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[non_exhaustive]
 pub enum RecordOutcome {
     /// The service took the record (and queues its survey).

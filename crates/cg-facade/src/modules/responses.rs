@@ -254,7 +254,7 @@ impl Client {
     /// let mut export = client.responses().export().with(&[With::Drivers]).per_page(1000).stream();
     /// while let Some(response) = export.next().await {
     ///     let response = response?;
-    ///     println!("{} {:?}", response.number_customergauge, response.nps);
+    ///     println!("{:?} {:?}", response.number_customergauge, response.nps);
     /// }
     /// # Ok(())
     /// # }

@@ -12,7 +12,7 @@ use crate::{Client, Result};
 pub const MAX_REVENUE_ROWS: usize = 1000;
 
 /// What the service answered to a revenue upload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum RevenueUploadOutcome {
     /// The file was taken (`{"Data":{"data":1}}`); its statistics appear in

@@ -23,7 +23,7 @@ pub const MAX_STREAM_BYTES: usize = 2 * 1024 * 1024;
 pub type StreamRecord = Vec<(String, String)>;
 
 /// What the service reported for a stream call.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StreamReceipt {
     /// Records sent in the document.
     pub sent: usize,

@@ -7,15 +7,16 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::stream::BoxStream;
-use progenitor_client::ClientInfo;
-use serde::Deserialize;
 
 use cg_auth::HostFamily;
 use cg_raw_transactions::types;
 
-use crate::call::{call, send_request};
+use serde_json::{Map, Value};
+
+use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::{self, empty_when_none, non_empty};
+use crate::decode::{self, v41_list};
+use crate::lenient;
 use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
 
@@ -25,7 +26,7 @@ pub const MAX_DAYS: u32 = 365;
 pub const MAX_TRANSACTION_LIMIT: u32 = 1000;
 
 /// Sending state of a survey record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum TransactionStatus {
     /// The invitation bounced.
     Bounced,
@@ -81,33 +82,51 @@ pub enum DateMethod {
     DateOrder,
 }
 
-/// One survey record as the listing sends it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// One survey record as the listing sends it. Every field the SDK does not name
+/// (account and contact data, segments, custom fields) is kept in `extra`, as sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct Transaction {
-    /// The CG-ID.
+    /// The CG-ID (a number or numeric string on the wire; 0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
     pub number_customergauge: u64,
     /// Contact e-mail address.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub email: Option<String>,
     /// Contact first name.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub first_name: Option<String>,
     /// Contact last name.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub last_name: Option<String>,
     /// Sending state as sent (see [`Transaction::status_kind`]).
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub status: Option<String>,
     /// Order date, `YYYY-MM-DD HH:MM:SS` as sent.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub date_order: Option<String>,
     /// When the invitation was sent.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub date_sent: Option<String>,
     /// When the survey was answered; absent for non-responses.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub date_survey_response: Option<String>,
-    /// The Net Promoter Score answer, 0 to 10.
+    /// The Net Promoter Score answer (a number or numeric string on the wire).
+    #[serde(deserialize_with = "lenient::number")]
     pub nps: Option<u8>,
     /// The comment.
+    #[serde(deserialize_with = "lenient::non_blank")]
     pub comment: Option<String>,
-    /// Every other field of the record (account and contact data, segments, custom
-    /// fields), as text.
+    /// Every other field of the record, as sent.
     #[serde(flatten)]
-    pub fields: BTreeMap<String, String>,
+    pub extra: Map<String, Value>,
+}
+
+impl lenient::Item for Transaction {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl Transaction {
@@ -115,29 +134,16 @@ impl Transaction {
     pub fn status_kind(&self) -> Option<TransactionStatus> {
         self.status.as_deref().and_then(|s| s.parse().ok())
     }
-}
 
-/// The listing's record on the wire: the documented keys, every other key kept.
-#[derive(Deserialize)]
-struct WireTransaction {
-    number_customergauge: Option<types::IntOrString>,
-    email: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    status: Option<String>,
-    date_order: Option<String>,
-    date_sent: Option<String>,
-    date_survey_response: Option<String>,
-    nps: Option<types::IntOrString>,
-    comment: Option<String>,
-    #[serde(flatten)]
-    other: BTreeMap<String, serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct WireList {
-    #[serde(rename = "Data", default)]
-    data: Vec<WireTransaction>,
+    /// Another field of the record as text (a number as its digits); `None` when absent
+    /// or null.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self.extra.get(name)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
 }
 
 const OP_LIST: &str = "listTransactions";
@@ -145,56 +151,9 @@ const OP_LIST: &str = "listTransactions";
 fn decode_problem(operation: &'static str, problem: String) -> Error {
     Error::Decode {
         operation,
-        status: crate::decode::SUCCESS_STATUS,
+        status: decode::SUCCESS_STATUS,
         problem,
         body: String::new(),
-    }
-}
-
-impl TryFrom<WireTransaction> for Transaction {
-    type Error = Error;
-    fn try_from(w: WireTransaction) -> Result<Self> {
-        let id = w.number_customergauge.ok_or_else(|| {
-            decode_problem(OP_LIST, "a record has no number_customergauge".into())
-        })?;
-        let nps = match w
-            .nps
-            .map(|n| n.to_string())
-            .filter(|n| !n.trim().is_empty())
-        {
-            None => None,
-            Some(n) => Some(
-                n.trim()
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|n| *n <= 10)
-                    .ok_or_else(|| {
-                        decode_problem(OP_LIST, format!("nps {n:?} is not a score from 0 to 10"))
-                    })?,
-            ),
-        };
-        let fields = w
-            .other
-            .into_iter()
-            .filter_map(|(k, v)| match v {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(s) => Some((k, s)),
-                other => Some((k, other.to_string())),
-            })
-            .collect();
-        Ok(Transaction {
-            number_customergauge: decode::required(OP_LIST, "number_customergauge", Some(id))?,
-            email: non_empty(w.email),
-            first_name: non_empty(w.first_name),
-            last_name: non_empty(w.last_name),
-            status: non_empty(w.status),
-            date_order: non_empty(w.date_order),
-            date_sent: non_empty(w.date_sent),
-            date_survey_response: non_empty(w.date_survey_response),
-            nps,
-            comment: non_empty(w.comment),
-            fields,
-        })
     }
 }
 
@@ -552,31 +511,14 @@ impl ListTransactions {
                 };
                 let raw = raw_client!(this.client, cg_raw_transactions, HostFamily::Api);
                 let ctx = this.client.ctx();
-                let url = format!(
-                    "{}/v4.1/transactions.{}",
-                    raw.baseurl(),
-                    ctx.format.as_str()
-                );
-                let request = raw
-                    .client()
-                    .get(url)
-                    .header(reqwest::header::ACCEPT, "application/json")
-                    .query(&this.query(start));
-                let answer = call(
+                let items = v41_list(
+                    &raw,
                     ctx,
-                    OP_LIST,
-                    send_request::<_, WireList>(
-                        &raw,
-                        cg_raw_transactions::operation(OP_LIST),
-                        request,
-                    ),
+                    cg_raw_transactions::operation(OP_LIST),
+                    "/v4.1/transactions",
+                    &this.query(start),
                 )
-                .await;
-                let items = empty_when_none(answer.map(|l| l.data))?;
-                let items = items
-                    .into_iter()
-                    .map(Transaction::try_from)
-                    .collect::<Result<Vec<_>>>()?;
+                .await?;
                 Ok(Page { items, next: None })
             })
         }))
@@ -600,47 +542,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wire_records_keep_other_fields_and_read_numbers_as_text() {
-        let list: WireList = serde_json::from_str(
-            r#"{"Data":[{"number_customergauge":"7","email":"a@b.co","nps":"9","Region":"Europe","type":"response","comment":""},
-                        {"number_customergauge":8,"nps":""}]}"#,
-        )
-        .unwrap();
-        let t: Vec<Transaction> = list
-            .data
-            .into_iter()
-            .map(|w| w.try_into().unwrap())
-            .collect();
+    fn records_keep_other_fields_and_read_numbers_as_text() {
+        let rows: Vec<Transaction> = crate::lenient::items(vec![
+            serde_json::json!({"number_customergauge":"7","email":"a@b.co","nps":"9","Region":"Europe","type":"response","comment":""}),
+            serde_json::json!({"number_customergauge":8,"nps":""}),
+            serde_json::json!({"number_customergauge":"x","email":"odd@b.co"}),
+        ]);
         assert_eq!(
-            (t[0].number_customergauge, t[0].nps, t[0].comment.as_deref()),
+            (
+                rows[0].number_customergauge,
+                rows[0].nps,
+                rows[0].comment.as_deref()
+            ),
             (7, Some(9), None)
         );
-        assert_eq!(
-            t[0].fields.get("Region").map(String::as_str),
-            Some("Europe")
-        );
-        assert_eq!((t[1].number_customergauge, t[1].nps), (8, None));
+        assert_eq!(rows[0].field("Region").as_deref(), Some("Europe"));
+        assert_eq!((rows[1].number_customergauge, rows[1].nps), (8, None));
+        // An odd id does not fail the page: the item is kept, the value in `extra`.
+        assert_eq!(rows[2].email.as_deref(), Some("odd@b.co"));
+        assert_eq!(rows[2].field("number_customergauge").as_deref(), Some("x"));
 
-        let xml: WireList = crate::xml::from_slice(
+        #[derive(serde::Deserialize)]
+        struct Xml {
+            #[serde(rename = "Data", deserialize_with = "crate::lenient::data_list")]
+            data: Vec<Value>,
+        }
+        let xml: Xml = crate::xml::from_slice(
             b"<Data><item><number_customergauge>3</number_customergauge><status>QUEUE</status><Touchpoint>Support</Touchpoint><nps/></item></Data>",
         )
         .unwrap();
-        let t: Transaction = xml.data.into_iter().next().unwrap().try_into().unwrap();
+        let t: Vec<Transaction> = crate::lenient::items(xml.data);
         assert_eq!(
-            (t.number_customergauge, t.status_kind()),
-            (3, Some(TransactionStatus::Queue))
+            (t[0].number_customergauge, t[0].status_kind(), t[0].nps),
+            (3, Some(TransactionStatus::Queue), None)
         );
-        assert_eq!(
-            t.fields.get("Touchpoint").map(String::as_str),
-            Some("Support")
-        );
-
-        let bad: WireList =
-            serde_json::from_str(r#"{"Data":[{"number_customergauge":"x"}]}"#).unwrap();
-        let e = Transaction::try_from(bad.data.into_iter().next().unwrap()).unwrap_err();
-        assert!(
-            matches!(e, Error::Decode { .. }) && e.to_string().contains("\"x\""),
-            "{e}"
-        );
+        assert_eq!(t[0].field("Touchpoint").as_deref(), Some("Support"));
     }
 }

@@ -13,7 +13,7 @@ use crate::{Client, Error, Result, validate};
 pub const MAX_CUSTOM_STATUS: u8 = 99;
 
 /// A workflow status: one of the named ones, or a number from 0 to 99.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum WorkflowStatus {
     /// `OPEN`.
     Open,
