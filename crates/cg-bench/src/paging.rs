@@ -192,11 +192,7 @@ pub async fn child(api: &str, api_key: &str, mode: Mode, consumer: Consumer) -> 
             let mut stream = std::pin::pin!(client.bounces().list().stream());
             while let Some(bounce) = stream.next().await {
                 let bounce = bounce.map_err(|e| e.to_string())?;
-                let kind = match bounce.kind {
-                    Some(cg_facade::modules::lists::BounceKind::Hard) => "hard",
-                    Some(cg_facade::modules::lists::BounceKind::Soft) => "soft",
-                    None => "",
-                };
+                let kind = bounce.kind.as_ref().map_or("", |k| k.as_str());
                 sink.take(
                     bounce.email.as_deref(),
                     kind,

@@ -66,3 +66,11 @@ impl CliError {
 fn is_unreachable(e: &cg_facade::Error) -> bool {
     matches!(e.auth_error(), Some(cg_facade::auth::AuthError::Transport(_)))
 }
+impl From<std::io::Error> for CliError {
+    fn from(source: std::io::Error) -> Self {
+        CliError::Io {
+            path: "stdout".into(),
+            source,
+        }
+    }
+}

@@ -502,7 +502,7 @@ fn spawn_import(
     configuration: &str,
     extra: &[&str],
 ) -> Child {
-    let mut c = common::cg_command();
+    let mut c = sb.command();
     c.args(sb.connection())
         .args([
             "records",
@@ -767,7 +767,7 @@ fn wrong_credentials_make_one_token_request() {
     let sb = TestSandbox::start();
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(tmp.path().join("w.csv"), contacts_csv("wrong", 1_000)).expect("written");
-    let mut all = sb.connection_as("not-the-client", "not-the-secret");
+    let mut all = sb.connection_as("not-the-client");
     all.extend(
         [
             "records",
@@ -778,10 +778,10 @@ fn wrong_credentials_make_one_token_request() {
         ]
         .map(String::from),
     );
-    let mut c = common::cg_command();
+    let mut c = sb.command_as("not-the-secret");
     c.args(&all).current_dir(tmp.path());
     let run = common::run_command(c, all);
-    assert_ne!(run.code, 0);
+    assert_eq!(run.code, 4, "the authentication exit code");
     let line = run.error_line();
     assert!(line.contains("credentials"), "{line}");
     assert!(!line.contains("not-the-secret"), "{line}");
