@@ -157,6 +157,8 @@ fn clean_build(
 
 /// Case 6.
 pub fn build_cost(root: &Path) -> Result<CaseOut, String> {
+    // Absolute: the floor builds run in their own directories.
+    let root = &std::path::absolute(root).map_err(|e| format!("{}: {e}", root.display()))?;
     let floor_aws = floor_crate(root, "floor-aws-lc", Tls::AwsLc)?;
     let floor_ring = floor_crate(root, "floor-ring", Tls::Ring)?;
     let mut builds = Vec::new();
