@@ -135,14 +135,24 @@ impl Endpoints {
     /// (or `http` to loopback) and its scheme, host and port those of one of
     /// the configured base URLs.
     pub fn check_credential_target(&self, url: &Url) -> Result<HostFamily, AuthError> {
-        let origin = url.origin().ascii_serialization();
+        // Runs for every request: the origin text is built only for an error.
+        let origin = || url.origin().ascii_serialization();
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(url) => {}
-            "http" => return Err(AuthError::InsecureTransport { origin }),
-            _ => return Err(AuthError::ForeignHost { origin }),
+            "http" => return Err(AuthError::InsecureTransport { origin: origin() }),
+            _ => return Err(AuthError::ForeignHost { origin: origin() }),
         }
-        self.family_of(url).ok_or(AuthError::ForeignHost { origin })
+        // An http(s) origin is (scheme, host, port): compared without allocating one.
+        HostFamily::ALL
+            .into_iter()
+            .find(|family| {
+                let base = self.url(*family);
+                base.scheme() == url.scheme()
+                    && base.host() == url.host()
+                    && base.port_or_known_default() == url.port_or_known_default()
+            })
+            .ok_or_else(|| AuthError::ForeignHost { origin: origin() })
     }
 }
 

@@ -12,6 +12,7 @@
 //! writes every measurement as JSON.
 #![forbid(unsafe_code)]
 
+mod adaptive;
 mod build_cost;
 mod decode;
 mod import;
@@ -46,6 +47,9 @@ pub struct Env {
     pub self_exe: PathBuf,
     /// Where results and scratch files go.
     pub out_dir: PathBuf,
+    /// Case 1 runs only these sides (`--sides facade,raw`; all when empty), e.g. to
+    /// profile one side alone.
+    pub sides: Vec<String>,
 }
 
 /// How much each case does.
@@ -63,6 +67,8 @@ struct Sizes {
     sandbox_requests: usize,
     refused_records: u64,
     build_cost: bool,
+    rate_limited_records: usize,
+    rate_limited_reps: usize,
 }
 
 impl Sizes {
@@ -81,6 +87,8 @@ impl Sizes {
             sandbox_requests: 20_000,
             refused_records: 1_000_000,
             build_cost: true,
+            rate_limited_records: 4_000,
+            rate_limited_reps: 2,
         }
     }
 
@@ -99,6 +107,8 @@ impl Sizes {
             sandbox_requests: 3_000,
             refused_records: 1_000_000,
             build_cost: false,
+            rate_limited_records: 1_000,
+            rate_limited_reps: 1,
         }
     }
 }
@@ -112,20 +122,22 @@ struct Args {
     root: Option<PathBuf>,
     out: Option<PathBuf>,
     command: Option<String>,
+    sides: Vec<String>,
 }
 
-const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin PATH] [--python PATH] [--script PATH] [--root DIR] [--out FILE] [--command TEXT]\n       cg-bench paging-child --api URL --api-key KEY --mode facade|facade-no-prefetch|raw [--consumer count|csv]\n       cg-bench refused-child --rows N";
+const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin PATH] [--python PATH] [--script PATH] [--root DIR] [--out FILE] [--command TEXT] [--sides facade,raw,httpx,aiohttp]\n       cg-bench paging-child --api URL --api-key KEY --mode facade|facade-no-prefetch|raw [--consumer count|csv]\n       cg-bench refused-child --rows N";
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         quick: false,
-        cases: (1..=8).collect(),
+        cases: (1..=9).collect(),
         sandbox_bin: None,
         python: None,
         script: None,
         root: None,
         out: None,
         command: None,
+        sides: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -148,6 +160,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--root" => parsed.root = Some(value()?.into()),
             "--out" => parsed.out = Some(value()?.into()),
             "--command" => parsed.command = Some(value()?),
+            "--sides" => parsed.sides = value()?.split(',').map(str::to_owned).collect(),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -155,16 +168,24 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 }
 
 /// A Python that can import httpx, or why not.
-fn check_python(python: &PathBuf) -> Result<(), String> {
+fn check_python(python: &std::path::Path) -> Result<(), String> {
+    check_python_module(python, "httpx")
+}
+
+/// Whether `python` can import `module` (and print its version), or why not.
+pub fn check_python_module(python: &std::path::Path, module: &str) -> Result<(), String> {
     let output = Command::new(python)
-        .args(["-c", "import httpx; print(httpx.__version__)"])
+        .args([
+            "-c",
+            &format!("import {module}; print({module}.__version__)"),
+        ])
         .output()
         .map_err(|e| format!("{}: {e}", python.display()))?;
     if output.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "{} cannot import httpx: {}",
+            "{} cannot import {module}: {}",
             python.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         ))
@@ -291,6 +312,7 @@ fn run(args: Args) -> Result<ExitCode, String> {
         root,
         self_exe,
         out_dir,
+        sides: args.sides,
     };
     let sizes = if args.quick {
         Sizes::quick()
@@ -343,6 +365,11 @@ fn run(args: Args) -> Result<ExitCode, String> {
                 ))
             }
             8 => refused::refused_import(&env.self_exe, sizes.refused_records),
+            9 => rt.block_on(adaptive::rate_limited(
+                &env,
+                sizes.rate_limited_records,
+                sizes.rate_limited_reps,
+            )),
             other => Err(format!("there is no case {other}")),
         };
         let case = result.unwrap_or_else(|e| {

@@ -45,7 +45,7 @@ impl Row {
 /// The outcome of one case.
 #[derive(Clone, Debug)]
 pub struct CaseOut {
-    /// 1 to 8, as numbered in the issues.
+    /// 1 to 9, as numbered in the issues.
     pub id: u8,
     /// Short title.
     pub title: &'static str,

@@ -37,6 +37,8 @@ pub struct Options {
     pub faults: Option<String>,
     /// `--state FILE`.
     pub state: Option<PathBuf>,
+    /// `--rate-limit R`: a token bucket of R requests per second per client.
+    pub rate_limit: Option<u32>,
 }
 
 impl SandboxProc {
@@ -49,6 +51,9 @@ impl SandboxProc {
         }
         if let Some(faults) = &options.faults {
             command.args(["--faults", faults]);
+        }
+        if let Some(rate) = options.rate_limit {
+            command.args(["--rate-limit", &rate.to_string()]);
         }
         if let Some(state) = &options.state {
             command.arg("--state").arg(state);

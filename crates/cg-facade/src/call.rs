@@ -60,7 +60,9 @@ where
         attempts = tracing::field::Empty
     );
     let started = std::time::Instant::now();
-    let (result, record) = record_call(fut).instrument(span.clone()).await;
+    // Boxed once here, the large generated future is not copied again by each wrapper
+    // (task-local scope, span) around it.
+    let (result, record) = record_call(Box::pin(fut)).instrument(span.clone()).await;
     let outcome = match result {
         Ok(value) => Ok(value.into_inner()),
         Err(e) => convert(ctx, operation, e, &record).await,

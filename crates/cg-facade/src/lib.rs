@@ -4,6 +4,7 @@
 // With only some module features on, some shared helpers have no caller.
 #![cfg_attr(not(feature = "all-modules"), allow(dead_code))]
 
+mod adaptive;
 mod call;
 mod client;
 mod decode;

@@ -102,6 +102,8 @@ impl SdkMiddleware {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // Paced when the call runs under an adaptive limiter (bulk import).
+            let permit = crate::adaptive::attempt_permit().await;
             // A streaming body cannot be cloned: such a request is sent once.
             let spare = request.try_clone();
             let started = Instant::now();
@@ -111,6 +113,9 @@ impl SdkMiddleware {
                 .send(client, request, op)
                 .instrument(span.clone())
                 .await;
+            if let (Some(permit), Ok(answer)) = (permit, &result) {
+                permit.answered(answer.status() == StatusCode::TOO_MANY_REQUESTS);
+            }
             let elapsed = started.elapsed();
             note(|r| r.attempts = attempt);
 

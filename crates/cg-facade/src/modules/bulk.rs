@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::Error;
+use crate::adaptive::{self, AdaptiveLimiter};
 use crate::modules::journal::{Journal, JournalOutcome, Resume};
 use crate::modules::records::{
     Record, RecordEncoding, RecordOutcome, Records, check, import_checked, parse_configuration,
@@ -83,6 +84,7 @@ pub struct BulkImport {
     concurrency: usize,
     encoding: RecordEncoding,
     local_checks: bool,
+    adaptive: bool,
     progress: Progress,
     journal: Option<Arc<dyn Journal>>,
     resume: Arc<Resume>,
@@ -116,6 +118,7 @@ impl BulkImport {
             concurrency: DEFAULT_CONCURRENCY,
             encoding: RecordEncoding::Json,
             local_checks: true,
+            adaptive: false,
             progress: Progress::new(total),
             journal: None,
             resume: Arc::new(Resume::fresh()),
@@ -174,6 +177,15 @@ impl BulkImport {
         self
     }
 
+    /// Adapts the send rate to what the service accepts (off by default): after a 429,
+    /// sends are paced, the pace cut on each further 429 and raised while the service
+    /// accepts (smithy-rs's adaptive retry mode). [`concurrency`](Self::concurrency)
+    /// stays the cap on requests in flight; [`Progress::send_rate`] shows the pace.
+    pub fn adaptive(mut self, on: bool) -> Self {
+        self.adaptive = on;
+        self
+    }
+
     /// A handle on the counters, readable (from any task) while the import runs.
     pub fn progress(&self) -> Progress {
         self.progress.clone()
@@ -193,12 +205,18 @@ impl BulkImport {
             concurrency,
             encoding,
             local_checks,
+            adaptive,
             progress,
             journal,
             resume,
             stop,
             resend_ambiguous,
         } = self;
+        let limiter = adaptive.then(|| {
+            let limiter = Arc::new(AdaptiveLimiter::new());
+            let _ = progress.inner.limiter.set(limiter.clone());
+            limiter
+        });
         // An invalid configuration rejects every record, so each is still accounted for.
         let configuration = parse_configuration(&configuration).map_err(|e| match e {
             Error::InvalidInput { field, problem } => (field, problem),
@@ -210,8 +228,12 @@ impl BulkImport {
             .take_while(move |_| std::future::ready(!taking.is_stopped()))
             .map(move |(index, record)| {
                 progress.inner.submitted.fetch_add(1, Ordering::Relaxed);
-                let (client, progress, configuration) =
-                    (client.clone(), progress.clone(), configuration.clone());
+                let (client, progress, configuration, limiter) = (
+                    client.clone(),
+                    progress.clone(),
+                    configuration.clone(),
+                    limiter.clone(),
+                );
                 let (journal, resume, stop) = (journal.clone(), resume.clone(), stop.clone());
                 async move {
                     let how = How {
@@ -237,7 +259,7 @@ impl BulkImport {
                         }
                         }
                         None => {
-                            import_one(
+                            let one = import_one(
                                 &client,
                                 configuration,
                                 index,
@@ -245,8 +267,11 @@ impl BulkImport {
                                 how,
                                 &progress,
                                 journal.as_deref(),
-                            )
-                            .await
+                            );
+                            match limiter {
+                                Some(limiter) => adaptive::scope(limiter, one).await,
+                                None => one.await,
+                            }
                         }
                     };
                     if let BulkResult::Failed {
@@ -736,6 +761,7 @@ struct Counters {
     failed: AtomicU64,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
+    limiter: std::sync::OnceLock<Arc<AdaptiveLimiter>>,
 }
 
 /// Live counters of a bulk import; clones share them. Each counter is exact on its
@@ -824,6 +850,17 @@ impl Progress {
     /// The most records that were in flight at once.
     pub fn max_in_flight(&self) -> u64 {
         self.inner.max_in_flight.load(Ordering::Relaxed)
+    }
+
+    /// The adaptive pace in requests per second, once a 429 made it pace
+    /// ([`BulkImport::adaptive`]); `None` before, or when not adaptive.
+    pub fn send_rate(&self) -> Option<f64> {
+        self.inner.limiter.get().and_then(|l| l.rate())
+    }
+
+    /// Requests answered 429 so far (counted when [`BulkImport::adaptive`] is on).
+    pub fn throttled(&self) -> u64 {
+        self.inner.limiter.get().map_or(0, |l| l.throttled())
     }
 
     /// All counters at once.

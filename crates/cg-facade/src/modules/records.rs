@@ -487,7 +487,7 @@ pub(crate) async fn import_checked(
     let ctx = client.ctx();
     let answer = match encoding {
         RecordEncoding::Json => {
-            call_recorded(ctx, "putRecord", raw.put_record().body(body.clone()).send()).await
+            call_recorded(ctx, "putRecord", raw.put_record().body(body).send()).await
         }
         RecordEncoding::Form => call_recorded(ctx, "putRecord", raw.put_record_form(&body)).await,
     };
