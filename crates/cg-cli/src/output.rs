@@ -65,7 +65,8 @@ impl Printer {
         }
         self.rows += 1;
         match self.format {
-            OutputFormat::Json => {
+            // The file formats of `cg export` are refused for other commands.
+            OutputFormat::Json | OutputFormat::Parquet | OutputFormat::Singer => {
                 let mut line = String::from("{");
                 for (i, (k, v)) in row.iter().enumerate() {
                     if i > 0 {

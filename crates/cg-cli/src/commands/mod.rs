@@ -3,6 +3,7 @@
 mod anonymize;
 mod demo;
 mod errors;
+pub mod export;
 mod files;
 mod hierarchy;
 mod lists;
@@ -14,7 +15,7 @@ mod transactions;
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, OutputFormat};
 use crate::connect::connect;
 use crate::error::CliError;
 use crate::output::Printer;
@@ -22,6 +23,13 @@ use crate::output::Printer;
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let g = &cli.global;
+    if matches!(g.output, OutputFormat::Parquet | OutputFormat::Singer)
+        && !matches!(cli.command, Command::Export(_))
+    {
+        return Err(CliError::Usage(
+            "-o parquet and -o singer are for cg export only".into(),
+        ));
+    }
     let mut out = Printer::stdout(g.output);
     match cli.command {
         Command::Errors(cmd) => errors::run(cmd, &mut out)?,
@@ -69,6 +77,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             transactions::run(&connect(g, false).await?.client, cmd, &mut out).await?
         }
         Command::Responses(cmd) => responses::run(&connect(g, false).await?.client, cmd).await?,
+        Command::Export(cmd) => {
+            export::run(&connect(g, false).await?.client, g.output, cmd).await?
+        }
     }
     out.finish()?;
     Ok(())

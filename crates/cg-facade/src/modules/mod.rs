@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod anonymize;
 #[cfg(feature = "imports")]
 pub mod bulk;
+pub mod checkpoint;
 #[cfg(feature = "sync")]
 pub mod close_loop;
 #[cfg(feature = "files")]

@@ -1,0 +1,264 @@
+//! `cg export responses|non-responses`: incremental, resumable export of the v7 sync
+//! streams (art 5000875861, 5000877703).
+//!
+//! Each run reads the stream's stored cursor from `--state`, exports what came after
+//! it page by page, and stores the cursor after a page only once that page's rows are
+//! written: flushed on stdout (a kill repeats at most the last page), or in a
+//! completed, renamed part of `--out-dir` (a kill repeats nothing: the part is written
+//! again under the same name).
+//!
+//! How the two survey streams relate: a survey that was not answered is exported as a
+//! non-response; when it is answered later it is exported again, in the responses
+//! stream, with the same `number_customergauge`. A table of every survey is the
+//! non-responses whose number is not among the responses, plus the responses.
+
+mod args;
+mod cursor;
+mod dir;
+mod encode;
+#[cfg(feature = "parquet")]
+mod parquet;
+mod row;
+mod state;
+
+use std::collections::HashSet;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::time::Instant;
+
+use cg_facade::Client;
+use cg_facade::modules::responses::With;
+use futures::StreamExt;
+use indicatif::ProgressBar;
+
+pub use args::ExportCommand;
+
+use crate::cli::OutputFormat;
+use crate::error::CliError;
+use encode::{Encoder, Format, Stream};
+use state::{Account, StreamState};
+
+/// Where the rows go.
+enum Sink {
+    Stdout(Encoder<BufWriter<std::io::Stdout>>),
+    Dir(dir::DirSink),
+}
+
+fn format_of(output: OutputFormat, to_dir: bool) -> Result<Format, CliError> {
+    Ok(match output {
+        // The table layout is for listings; exports default to JSON lines.
+        OutputFormat::Table | OutputFormat::Json => Format::Jsonl,
+        OutputFormat::Csv => Format::Csv,
+        #[cfg(feature = "parquet")]
+        OutputFormat::Parquet if to_dir => Format::Parquet,
+        #[cfg(feature = "parquet")]
+        OutputFormat::Parquet => {
+            return Err(CliError::Usage(
+                "-o parquet writes files: give --out-dir DIR".into(),
+            ));
+        }
+        #[cfg(not(feature = "parquet"))]
+        OutputFormat::Parquet => {
+            return Err(CliError::Usage(
+                "-o parquet: this cg was built without the `parquet` feature".into(),
+            ));
+        }
+        OutputFormat::Singer if to_dir => {
+            return Err(CliError::Usage(
+                "-o singer writes messages to stdout: drop --out-dir".into(),
+            ));
+        }
+        OutputFormat::Singer => Format::Singer,
+    })
+}
+
+/// Runs `cg export ...`.
+pub async fn run(
+    client: &Client,
+    output: OutputFormat,
+    cmd: ExportCommand,
+) -> Result<(), CliError> {
+    let (name, args, responses) = match cmd {
+        ExportCommand::Responses(a) => ("responses", a, true),
+        ExportCommand::NonResponses(a) => ("non-responses", a, false),
+    };
+    let format = format_of(output, args.out_dir.is_some())?;
+    if let Some(field) = &args.partition_by
+        && !row::SURVEY_COLUMNS
+            .iter()
+            .any(|c| c.name == field && c.kind == row::Kind::Timestamp)
+    {
+        let dates: Vec<&str> = row::SURVEY_COLUMNS
+            .iter()
+            .filter(|c| c.kind == row::Kind::Timestamp)
+            .map(|c| c.name)
+            .collect();
+        return Err(CliError::Usage(format!(
+            "--partition-by {field}: not a date field of {name}; one of {}",
+            dates.join(", ")
+        )));
+    }
+    let account = Account {
+        api_url: client.endpoints().api_base_url().to_owned(),
+        client_id: client
+            .authenticator()
+            .credentials()
+            .client_id()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    // Everything is checked before anything is written.
+    let mut state = match &args.state {
+        Some(path) => StreamState::load(path, name, account)?,
+        None => StreamState::none(name, account),
+    };
+    let stream = Stream {
+        name,
+        columns: row::SURVEY_COLUMNS,
+    };
+    let mut sink = match &args.out_dir {
+        Some(root) => Sink::Dir(dir::DirSink::new(
+            root.clone(),
+            format,
+            stream,
+            args.partition_by.clone(),
+            args.part_rows,
+        )?),
+        None => Sink::Stdout(Encoder::open(
+            format,
+            &stream,
+            BufWriter::new(std::io::stdout()),
+        )?),
+    };
+    let singer = format == Format::Singer;
+
+    let mut export = if responses {
+        client.responses().export()
+    } else {
+        client.responses().export_non_responses()
+    };
+    let with: &[With] = if responses {
+        &[With::Properties, With::Drivers, With::Tags, With::Questions]
+    } else {
+        // Non-responses expand with segment data only (art 5000877703).
+        &[With::Properties]
+    };
+    export = export.with(with).per_page(args.per_page);
+    if let Some(d) = args.since {
+        export = export.since(d);
+    }
+    if let Some(d) = args.until {
+        export = export.until(d);
+    }
+
+    let progress = Progress::new();
+    let mut seen = HashSet::new();
+    let mut pending: Option<Option<cg_facade::modules::checkpoint::Token>> = None;
+    let mut pages = export.checkpoints(state.cursor.clone());
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        let mut rows: Vec<row::Row> = page.items.into_iter().map(row::survey_row).collect();
+        if args.dedupe {
+            rows.retain(|r| row::key_of(r).is_none_or(|k| seen.insert(k)));
+        }
+        progress.page(rows.len());
+        let durable = match &mut sink {
+            Sink::Stdout(enc) => {
+                enc.rows(row::SURVEY_COLUMNS, &rows)?;
+                enc.flush()?;
+                true
+            }
+            Sink::Dir(d) => d.page(page.from.as_ref().map(cursor::text).as_deref(), &rows)?,
+        };
+        pending = Some(page.resume.clone());
+        if durable {
+            commit(&mut sink, &mut state, singer, page.resume.as_ref())?;
+            pending = None;
+        }
+    }
+    if let Sink::Dir(d) = &mut sink {
+        d.close_part()?;
+    }
+    if let Some(resume) = pending {
+        commit(&mut sink, &mut state, singer, resume.as_ref())?;
+    }
+    if let Sink::Stdout(enc) = sink {
+        enc.finish()?;
+    }
+    progress.finish(name);
+    Ok(())
+}
+
+/// Stores the cursor once the rows before it are written: in the state file, or as a
+/// Singer STATE message (Meltano keeps it and hands it back with `--state`).
+fn commit(
+    sink: &mut Sink,
+    state: &mut StreamState,
+    singer: bool,
+    at: Option<&cg_facade::modules::checkpoint::Token>,
+) -> Result<(), CliError> {
+    if singer {
+        let value = state.value_at(at);
+        if let Sink::Stdout(enc) = sink {
+            enc.state(value)?;
+            enc.flush()?;
+        }
+        return Ok(());
+    }
+    state.store(at)
+}
+
+/// Pages, rows and rate on stderr, on a terminal only.
+struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    pages: std::cell::Cell<u64>,
+    rows: std::cell::Cell<u64>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_message("exporting");
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            pages: 0.into(),
+            rows: 0.into(),
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        self.rows.get() as f64 / self.started.elapsed().as_secs_f64().max(1e-3)
+    }
+
+    fn page(&self, rows: usize) {
+        self.pages.set(self.pages.get() + 1);
+        self.rows.set(self.rows.get() + rows as u64);
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!(
+                "{} page(s), {} row(s), {:.0} rows/s",
+                self.pages.get(),
+                self.rows.get(),
+                self.rate()
+            ));
+            bar.tick();
+        }
+    }
+
+    fn finish(&self, name: &str) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+            let mut err = std::io::stderr();
+            let _ = writeln!(
+                err,
+                "{name}: {} row(s) in {} page(s), {:.0} rows/s",
+                self.rows.get(),
+                self.pages.get(),
+                self.rate()
+            );
+        }
+    }
+}
