@@ -77,6 +77,13 @@ impl DirSink {
     ) -> Result<DirSink, CliError> {
         std::fs::create_dir_all(&root).map_err(|e| io_at(&root, e))?;
         remove_temporaries(&root, partition_by.is_some()).map_err(|e| io_at(&root, e))?;
+        let stream = match &partition_by {
+            Some(field) => Stream {
+                columns: row::partitioned(&stream.columns, field),
+                ..stream
+            },
+            None => stream,
+        };
         Ok(DirSink {
             root,
             format,
@@ -110,9 +117,14 @@ impl DirSink {
                 groups.insert(String::new(), rows.to_vec());
             }
             Some(field) => {
+                let full = row::full_value_column(field).unwrap_or(field);
                 for r in rows {
                     let day = row::day_of(r.get(field)).unwrap_or_else(|| NO_PARTITION.to_owned());
-                    groups.entry(day).or_default().push(r.clone());
+                    let mut r = r.clone();
+                    if let Some(v) = r.remove(field) {
+                        r.insert(full.to_owned(), v);
+                    }
+                    groups.entry(day).or_default().push(r);
                 }
             }
         }
@@ -139,7 +151,7 @@ impl DirSink {
             }
             if let Some(file) = part.files.get_mut(&partition) {
                 file.encoder
-                    .rows(self.stream.columns, &rows)
+                    .rows(&self.stream.columns, &rows)
                     .map_err(|e| io_at(&dir, e))?;
             }
         }

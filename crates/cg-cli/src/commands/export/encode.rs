@@ -38,7 +38,7 @@ pub struct Stream {
     /// The stream name (Singer `stream`).
     pub name: &'static str,
     /// Its typed columns.
-    pub columns: &'static [Column],
+    pub columns: Vec<Column>,
 }
 
 /// An open output of one format.
@@ -145,16 +145,16 @@ impl<W: Write + Send> Encoder<W> {
                 Encoder::Csv(w)
             }
             #[cfg(feature = "parquet")]
-            Format::Parquet => {
-                Encoder::Parquet(super::parquet::ParquetFile::new(out, stream.columns).map_err(io)?)
-            }
+            Format::Parquet => Encoder::Parquet(
+                super::parquet::ParquetFile::new(out, stream.columns.clone()).map_err(io)?,
+            ),
             Format::Singer => {
                 line(
                     &mut out,
                     &json!({
                         "type": "SCHEMA",
                         "stream": stream.name,
-                        "schema": json_schema(stream.columns),
+                        "schema": json_schema(&stream.columns),
                         "key_properties": [row::KEY],
                     }),
                 )?;

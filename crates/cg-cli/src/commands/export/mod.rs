@@ -39,7 +39,7 @@ use state::{Account, StreamState};
 
 /// Where the rows go.
 enum Sink {
-    Stdout(Encoder<BufWriter<std::io::Stdout>>),
+    Stdout(Box<Encoder<BufWriter<std::io::Stdout>>>),
     Dir(dir::DirSink),
 }
 
@@ -83,13 +83,11 @@ pub async fn run(
     };
     let format = format_of(output, args.out_dir.is_some())?;
     if let Some(field) = &args.partition_by
-        && !row::SURVEY_COLUMNS
-            .iter()
-            .any(|c| c.name == field && c.kind == row::Kind::Timestamp)
+        && row::full_value_column(field).is_none()
     {
         let dates: Vec<&str> = row::SURVEY_COLUMNS
             .iter()
-            .filter(|c| c.kind == row::Kind::Timestamp)
+            .filter(|c| row::full_value_column(c.name).is_some())
             .map(|c| c.name)
             .collect();
         return Err(CliError::Usage(format!(
@@ -113,7 +111,7 @@ pub async fn run(
     };
     let stream = Stream {
         name,
-        columns: row::SURVEY_COLUMNS,
+        columns: row::SURVEY_COLUMNS.to_vec(),
     };
     let mut sink = match &args.out_dir {
         Some(root) => Sink::Dir(dir::DirSink::new(
@@ -123,11 +121,11 @@ pub async fn run(
             args.partition_by.clone(),
             args.part_rows,
         )?),
-        None => Sink::Stdout(Encoder::open(
+        None => Sink::Stdout(Box::new(Encoder::open(
             format,
             &stream,
             BufWriter::new(std::io::stdout()),
-        )?),
+        )?)),
     };
     let singer = format == Format::Singer;
 

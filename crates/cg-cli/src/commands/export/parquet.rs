@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, Int64Builder, ListBuilder, MapBuilder, StringBuilder, TimestampSecondBuilder,
+    ArrayBuilder, Int64Builder, ListBuilder, MapBuilder, StringBuilder, TimestampMillisecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
@@ -24,7 +24,7 @@ type TextMapBuilder = MapBuilder<StringBuilder, StringBuilder>;
 enum Builder {
     Int(Int64Builder),
     Text(StringBuilder),
-    Timestamp(TimestampSecondBuilder),
+    Timestamp(TimestampMillisecondBuilder),
     TextList(ListBuilder<StringBuilder>),
     TextMap(TextMapBuilder),
     MapList(ListBuilder<TextMapBuilder>),
@@ -48,7 +48,7 @@ impl Builder {
         match kind {
             Kind::Int => Builder::Int(Int64Builder::new()),
             Kind::Text => Builder::Text(StringBuilder::new()),
-            Kind::Timestamp => Builder::Timestamp(TimestampSecondBuilder::new()),
+            Kind::Timestamp => Builder::Timestamp(TimestampMillisecondBuilder::new()),
             Kind::TextList => Builder::TextList(ListBuilder::new(StringBuilder::new())),
             Kind::TextMap => Builder::TextMap(text_map()),
             Kind::MapList => Builder::MapList(ListBuilder::new(text_map())),
@@ -64,7 +64,10 @@ impl Builder {
                 v.filter(|v| !v.is_object() && !v.is_array())
                     .and_then(row::as_text),
             ),
-            Builder::Timestamp(b) => b.append_option(v.and_then(row::as_timestamp)),
+            // Milliseconds: Parquet has no timestamp in seconds.
+            Builder::Timestamp(b) => {
+                b.append_option(v.and_then(row::as_timestamp).map(|s| s * 1000))
+            }
             Builder::TextList(b) => match v.and_then(Value::as_array) {
                 Some(items) => b.append_value(items.iter().map(row::as_text)),
                 None => b.append_null(),
@@ -136,24 +139,24 @@ pub fn schema(columns: &[Column]) -> Result<SchemaRef, String> {
 /// A Parquet file being written.
 pub struct ParquetFile<W: Write + Send> {
     writer: ArrowWriter<W>,
-    columns: &'static [Column],
+    columns: Vec<Column>,
 }
 
 impl<W: Write + Send> ParquetFile<W> {
     /// Starts a file of `columns` on `out`.
-    pub fn new(out: W, columns: &'static [Column]) -> Result<Self, String> {
+    pub fn new(out: W, columns: Vec<Column>) -> Result<Self, String> {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
         let writer =
-            ArrowWriter::try_new(out, schema(columns)?, Some(props)).map_err(|e| e.to_string())?;
+            ArrowWriter::try_new(out, schema(&columns)?, Some(props)).map_err(|e| e.to_string())?;
         Ok(ParquetFile { writer, columns })
     }
 
     /// Appends rows.
     pub fn write(&mut self, rows: &[Row]) -> Result<(), String> {
-        let batch = batch(self.columns, rows)?;
+        let batch = batch(&self.columns, rows)?;
         self.writer.write(&batch).map_err(|e| e.to_string())
     }
 

@@ -41,6 +41,31 @@ const fn col(name: &'static str, kind: Kind) -> Column {
 /// fit their column's type (kept rather than lost).
 pub const EXTRA: &str = "extra";
 
+/// Where the full value of a partition field goes: Hive-style readers take the field
+/// itself from the directory name (its day), and a column of the same name in the files
+/// would clash with it.
+pub fn full_value_column(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "date_creation" => "date_creation_timestamp",
+        "date_order" => "date_order_timestamp",
+        "date_sent" => "date_sent_timestamp",
+        "date_survey_response" => "date_survey_response_timestamp",
+        _ => return None,
+    })
+}
+
+/// The columns of a directory part partitioned by `field`: the field renamed to its
+/// [`full_value_column`].
+pub fn partitioned(columns: &[Column], field: &str) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|c| match full_value_column(field) {
+            Some(name) if c.name == field => col(name, c.kind),
+            _ => *c,
+        })
+        .collect()
+}
+
 /// The primary key of every survey stream.
 pub const KEY: &str = "number_customergauge";
 
