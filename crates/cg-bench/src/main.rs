@@ -14,6 +14,7 @@
 
 mod build_cost;
 mod decode;
+mod export;
 mod import;
 mod paging;
 mod procfs;
@@ -61,6 +62,7 @@ struct Sizes {
     decode_reps: usize,
     sandbox_requests: usize,
     build_cost: bool,
+    export_responses: usize,
 }
 
 impl Sizes {
@@ -78,6 +80,7 @@ impl Sizes {
             decode_reps: 3,
             sandbox_requests: 20_000,
             build_cost: true,
+            export_responses: 1_000_000,
         }
     }
 
@@ -95,6 +98,7 @@ impl Sizes {
             decode_reps: 2,
             sandbox_requests: 3_000,
             build_cost: false,
+            export_responses: 100_000,
         }
     }
 }
@@ -115,7 +119,7 @@ const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin P
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         quick: false,
-        cases: (1..=7).collect(),
+        cases: (1..=8).collect(),
         sandbox_bin: None,
         python: None,
         script: None,
@@ -321,6 +325,11 @@ fn run(args: Args) -> Result<ExitCode, String> {
                     page_cpu,
                 ))
             }
+            8 => rt.block_on(export::export(
+                &env,
+                sizes.export_responses,
+                sizes.paging_reps,
+            )),
             other => Err(format!("there is no case {other}")),
         };
         let case = result.unwrap_or_else(|e| {
