@@ -108,11 +108,11 @@ fn parquet_ids(dir: &Path) -> Vec<u64> {
     ids
 }
 
-fn spawn(ts: &TestSandbox, args: &[String]) -> Child {
+fn spawn(ts: &TestSandbox, args: &[String], stdout: Stdio) -> Child {
     let mut c = cg_command();
     c.args(ts.connection())
         .args(args)
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::null());
     c.spawn().expect("cg starts")
 }
@@ -123,9 +123,9 @@ fn export_pages(ts: &TestSandbox) -> usize {
 
 /// Lets `cg` run until the sandbox has seen `pages` more export requests, then kills
 /// it with SIGKILL; panics if it ended before.
-fn kill_after(ts: &TestSandbox, args: &[String], pages: usize) {
+fn kill_after(ts: &TestSandbox, args: &[String], pages: usize, stdout: Stdio) {
     let before = export_pages(ts);
-    let mut child = spawn(ts, args);
+    let mut child = spawn(ts, args, stdout);
     while export_pages(ts) < before + pages {
         if let Some(status) = child.try_wait().expect("cg status") {
             panic!("cg ended ({status}) before {pages} page(s): nothing to kill");
@@ -183,7 +183,7 @@ fn directory_export_killed_at_three_points_then_rerun_holds_each_row_once() {
             1 => left / 2,
             _ => left,
         };
-        kill_after(&ts, &args, pages.max(1));
+        kill_after(&ts, &args, pages.max(1), Stdio::null());
         let partial = parquet_ids(&out);
         let unique: BTreeSet<u64> = partial.iter().copied().collect();
         assert_eq!(
@@ -223,6 +223,48 @@ fn directory_export_killed_at_three_points_then_rerun_holds_each_row_once() {
         out.join("date_survey_response=2024-01-02").is_dir(),
         "Hive partitions: {:?}",
         files_under(&out)
+    );
+}
+
+#[test]
+fn stdout_export_killed_then_rerun_repeats_at_most_the_last_page() {
+    let ts = TestSandbox::with(|b| {
+        b.faults(
+            FaultConfig::none()
+                .latency(Duration::from_millis(25))
+                .families([Family::Api]),
+        )
+    });
+    add_responses(&ts, 60);
+    let expected = response_ids(&ts);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let state = dir.path().join("state.json");
+    let args: Vec<String> = ["export", "responses", "--per-page", "5", "--state"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([state.to_str().unwrap().to_owned()])
+        .collect();
+    let append = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&out)
+            .unwrap()
+    };
+    kill_after(&ts, &args, 6, append().into());
+    let before_rerun = ids_of(&std::fs::read_to_string(&out).unwrap()).len();
+    assert!(before_rerun < expected.len(), "killed before the end");
+    let mut c = cg_command();
+    c.args(ts.connection()).args(&args).stdout(append());
+    common::run_command(c, args.clone()).ok();
+    let ids = ids_of(&std::fs::read_to_string(&out).unwrap());
+    let unique: BTreeSet<u64> = ids.iter().copied().collect();
+    assert_eq!(unique, expected, "no row lost");
+    assert!(
+        ids.len() - unique.len() <= 5,
+        "{} rows repeated, more than the last page of 5",
+        ids.len() - unique.len()
     );
 }
 

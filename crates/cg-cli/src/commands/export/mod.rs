@@ -156,7 +156,7 @@ pub async fn run(
         let page = page?;
         let mut rows: Vec<row::Row> = page.items.into_iter().map(row::survey_row).collect();
         if args.dedupe {
-            rows.retain(|r| row::key_of(r).is_none_or(|k| seen.insert(k)));
+            row::dedupe(&mut rows, &mut seen);
         }
         progress.page(rows.len());
         let durable = match &mut sink {

@@ -129,6 +129,11 @@ pub fn key_of(row: &Row) -> Option<String> {
     }
 }
 
+/// Drops the rows whose key is in `seen` (or earlier in `rows`), adding the others' keys.
+pub fn dedupe(rows: &mut Vec<Row>, seen: &mut std::collections::HashSet<String>) {
+    rows.retain(|r| key_of(r).is_none_or(|k| seen.insert(k)));
+}
+
 /// A whole number from a JSON number or numeric text.
 pub fn as_int(v: &Value) -> Option<i64> {
     match v {
@@ -234,6 +239,24 @@ mod tests {
             json!({"nps": "n/a", "date_sent": "yesterday", "contact": {"first_name": "A"}})
         );
         assert_eq!(key_of(&row).as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn dedupe_keeps_the_first_row_of_each_number_across_pages() {
+        let page = |ids: &[Value]| -> Vec<Row> {
+            ids.iter()
+                .map(|id| serde_json::from_value(json!({"number_customergauge": id})).unwrap())
+                .collect()
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut first = page(&[json!(1), json!(2), json!(2)]);
+        dedupe(&mut first, &mut seen);
+        assert_eq!(first.len(), 2);
+        // The same record as a number or as text is one record.
+        let mut second = page(&[json!("1"), json!(3), Value::Null]);
+        dedupe(&mut second, &mut seen);
+        let kept: Vec<Value> = second.iter().map(|r| r[KEY].clone()).collect();
+        assert_eq!(kept, vec![json!(3), Value::Null]);
     }
 
     #[test]
