@@ -124,7 +124,7 @@ pub async fn run(
         None => Sink::Stdout(Box::new(Encoder::open(
             format,
             &stream,
-            BufWriter::new(std::io::stdout()),
+            BufWriter::with_capacity(1 << 16, std::io::stdout()),
         )?)),
     };
     let singer = format == Format::Singer;

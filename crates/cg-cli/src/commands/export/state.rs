@@ -204,9 +204,12 @@ mod tests {
         let path = dir.path().join("state.json");
         let mut s = StreamState::load(&path, "responses", account()).unwrap();
         assert_eq!(s.cursor, None);
-        s.store(Some(&"cg1_abc".to_string())).unwrap();
+        s.store(Some(&Token::from("cg1_abc"))).unwrap();
         let again = StreamState::load(&path, "responses", account()).unwrap();
-        assert_eq!(again.cursor.as_deref(), Some("cg1_abc"));
+        assert_eq!(
+            again.cursor.map(|c| cursor::text(&c)).as_deref(),
+            Some("cg1_abc")
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"bookmarks\""), "{text}");
         assert!(!text.contains("secret"), "{text}");
@@ -223,7 +226,7 @@ mod tests {
         assert!(e.contains("is not a state file"), "{e}");
 
         let mut s = StreamState::load(&dir.path().join("b.json"), "responses", account()).unwrap();
-        s.store(Some(&"c1".to_string())).unwrap();
+        s.store(Some(&Token::from("c1"))).unwrap();
         let e = StreamState::load(&dir.path().join("b.json"), "non-responses", account())
             .unwrap_err()
             .to_string();
