@@ -83,6 +83,17 @@ async fn call(id: &str, url: &str, recorder: &Recorder) -> bool {
                 json!({"grant_type":"client_credentials","client_id":"i","client_secret":"s"})
             )).send())
         }
+        "putActivity" => {
+            let c = cg_raw_imports::Client::new(url, p());
+            send!(
+                c.put_activity()
+                    .body(body::<cg_raw_imports::types::ActivityImport>(json!({
+                        "account": "ACME Industries", "type": "Ticket", "source": "Freshdesk",
+                        "happened_at": "2019-03-06 10:00:00 +0530"
+                    })))
+                    .send()
+            )
+        }
         "putRecord" | "putAccount" => {
             use cg_raw_imports::types::*;
             let c = cg_raw_imports::Client::new(url, p());
@@ -280,6 +291,13 @@ async fn call(id: &str, url: &str, recorder: &Recorder) -> bool {
                 .per_page(10)
                 .send()
         ),
+        "listCloseLoopCases" => send!(
+            cg_raw_sync::Client::new(url, p())
+                .list_close_loop_cases()
+                .per_page(10)
+                .cursor(cg_raw_sync::types::IntOrString::Int64(123))
+                .send()
+        ),
         "updateCloseLoopStatus" => send!(
             cg_raw_sync::Client::new(url, p())
                 .update_close_loop_status()
@@ -353,8 +371,10 @@ async fn every_spec_operation_is_callable_through_a_raw_crate() {
         } else if [
             "putRecord",
             "putAccount",
+            "putActivity",
             "exportResponses",
             "exportNonResponses",
+            "listCloseLoopCases",
             "updateCloseLoopStatus",
         ]
         .contains(&id.as_str())

@@ -187,10 +187,16 @@ async fn exercise(id: &str) -> bool {
         "exportResponses" => export_responses(&sb).await,
         "exportNonResponses" => export_non_responses(&sb).await,
         "updateCloseLoopStatus" => update_close_loop_status(&sb).await,
+        "listCloseLoopCases" => list_close_loop_cases(&sb).await,
+        "putActivity" => put_activity(&sb).await,
         _ => return false,
     }
     true
 }
+
+/// Operations the sandbox does not serve yet (branch `sandbox` adds them; the lead
+/// empties this list at merge, and their cases below then run).
+const PENDING_IN_SANDBOX: &[&str] = &["listCloseLoopCases", "putActivity"];
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
@@ -206,7 +212,10 @@ async fn every_spec_operation_succeeds_and_fails_as_documented_against_the_sandb
     assert!(ids.len() >= 33, "spec/ lists {} operations", ids.len());
     let mut missing = Vec::new();
     let mut failed = BTreeMap::new();
-    for id in &ids {
+    for id in ids
+        .iter()
+        .filter(|id| !PENDING_IN_SANDBOX.contains(&id.as_str()))
+    {
         match AssertUnwindSafe(exercise(id)).catch_unwind().await {
             Ok(true) => {}
             Ok(false) => missing.push(id.clone()),
@@ -576,7 +585,6 @@ async fn add_unsubscribe(sb: &Sandbox) {
 }
 
 async fn list_bounces(sb: &Sandbox) {
-    use cg_raw_lists::types::*;
     let c = cg_raw_lists::Client::new(&sb.api_url(), oauth(sb));
     let first = c
         .list_bounces()
@@ -589,13 +597,13 @@ async fn list_bounces(sb: &Sandbox) {
         .data;
     assert_eq!(first.len(), 2);
     assert_eq!(first[0].email.as_deref(), Some("bounce-0@example.com"));
-    assert_eq!(first[0].type_, Some(BounceType::Hard));
+    assert_eq!(first[0].type_.as_deref(), Some("hard"));
     assert_eq!(
         first[0].reason.as_deref(),
         Some("550 5.1.1 Mailbox does not exist")
     );
     assert_eq!(first[0].date.as_deref(), Some("2024-01-01 00:00:00"));
-    assert_eq!(first[1].type_, Some(BounceType::Soft));
+    assert_eq!(first[1].type_.as_deref(), Some("soft"));
     let rest = c
         .list_bounces()
         .format("json")
@@ -1032,7 +1040,7 @@ async fn upload_contact_file(sb: &Sandbox) {
         ]
     );
     assert!(
-        matches!(&listed.data[1].logs[..], [cg_raw_files::types::UploadLogEntry::String(l)] if l == "Row 3: Email or Phone is required"),
+        matches!(listed.data[1].logs.as_deref().unwrap_or_default(), [cg_raw_files::types::UploadLogEntry::String(l)] if l == "Row 3: Email or Phone is required"),
         "{:?}",
         listed.data[1].logs
     );
@@ -1160,7 +1168,7 @@ async fn list_contact_uploads(sb: &Sandbox) {
         )]
     );
     assert!(
-        matches!(&listed.data[0].logs[..], [cg_raw_files::types::UploadLogEntry::String(l)] if l == "Row 3: Email or Phone is required"),
+        matches!(listed.data[0].logs.as_deref().unwrap_or_default(), [cg_raw_files::types::UploadLogEntry::String(l)] if l == "Row 3: Email or Phone is required"),
         "{:?}",
         listed.data[0].logs
     );
@@ -1626,9 +1634,12 @@ async fn list_reasons(sb: &Sandbox) {
             "Friendly staff"
         ]
     );
-    assert!(promoters.iter().all(
-        |r| r.good_bad == Some(ReasonGoodBad::Pos) && r.show_for.as_deref() == Some("Promoter")
-    ));
+    assert!(
+        promoters
+            .iter()
+            .all(|r| r.good_bad.as_deref() == Some("pos")
+                && r.show_for.as_deref() == Some("Promoter"))
+    );
     assert_eq!(text(&promoters[3].reason_code), "4");
     assert_eq!(text(&promoters[3].level), "2");
     let detractors = c
@@ -1644,7 +1655,7 @@ async fn list_reasons(sb: &Sandbox) {
     assert!(
         detractors
             .iter()
-            .all(|r| r.good_bad == Some(ReasonGoodBad::Neg))
+            .all(|r| r.good_bad.as_deref() == Some("neg"))
     );
 
     // 401 with an API key the sandbox does not know.
@@ -1784,13 +1795,14 @@ async fn export_responses(sb: &Sandbox) {
         .into_inner();
     assert_eq!(cg_ids(&first), ["1", "2", "3", "4"]);
     let joe = &first.data[0];
-    assert_eq!(joe.nps, Some(10));
+    assert_eq!(text(&joe.nps), "10");
     assert_eq!(joe.email.as_deref(), Some("joe.doe@example.com"));
     assert_eq!(joe.account_name.as_deref(), Some("ACME"));
-    assert_eq!(joe.tags, ["happy"]);
+    assert_eq!(joe.tags.as_deref(), Some(&["happy".to_owned()][..]));
     assert_eq!(
         joe.drivers
             .iter()
+            .flatten()
             .map(|d| text(&d.label))
             .collect::<Vec<_>>(),
         ["Product quality"]
@@ -1798,6 +1810,7 @@ async fn export_responses(sb: &Sandbox) {
     assert!(
         joe.properties
             .iter()
+            .flatten()
             .any(|p| p.field.as_deref() == Some("Region")
                 && p.reference.as_deref() == Some("Europe"))
     );
@@ -1823,7 +1836,7 @@ async fn export_responses(sb: &Sandbox) {
         .expect("exportResponses (past the end)")
         .into_inner();
     assert!(done.data.is_empty());
-    assert_eq!(done.cursor.and_then(|c| c.next), Some(cursor));
+    assert_eq!(text(&done.cursor.and_then(|c| c.next)), cursor.to_string());
     let in_period = c
         .export_responses()
         .period_field(PeriodField::DateSurveyResponse)
@@ -1835,7 +1848,12 @@ async fn export_responses(sb: &Sandbox) {
     assert_eq!(in_period.data.len(), 6);
 
     assert_eq!(
-        imports_error!(c.export_responses().cursor("bogus").send().await),
+        imports_error!(
+            c.export_responses()
+                .cursor(IntOrString::String("bogus".into()))
+                .send()
+                .await
+        ),
         (400, "The cursor is invalid.".to_owned(), BTreeMap::new())
     );
     let per_page = "The per page field must be between 1 and 1000.";
@@ -1865,6 +1883,80 @@ async fn export_non_responses(sb: &Sandbox) {
     );
     let refused = cg_raw_sync::Client::new(&sb.api_url(), wrong_token(sb))
         .export_non_responses()
+        .send()
+        .await;
+    assert_eq!(imports_error!(refused), unauthenticated());
+}
+
+async fn list_close_loop_cases(sb: &Sandbox) {
+    use cg_raw_sync::types::*;
+    let c = cg_raw_sync::Client::new(&sb.api_url(), oauth(sb));
+    let mut cursor: Option<IntOrString> = None;
+    let mut seen = 0;
+    for _ in 0..100 {
+        let mut request = c.list_close_loop_cases().per_page(2);
+        if let Some(at) = cursor.take() {
+            request = request.cursor(at);
+        }
+        let page = request
+            .send()
+            .await
+            .expect("listCloseLoopCases")
+            .into_inner();
+        if page.data.is_empty() {
+            break;
+        }
+        assert!(page.data.len() <= 2);
+        seen += page.data.len();
+        cursor = Some(
+            page.cursor
+                .and_then(|c| c.next)
+                .expect("a cursor with a non-empty page"),
+        );
+    }
+    assert!(seen > 0, "the demo seed has close-loop cases");
+    let in_range = c
+        .list_close_loop_cases()
+        .updated_at_start(date(2000, 1, 1))
+        .updated_at_end(date(2000, 1, 2))
+        .send()
+        .await
+        .expect("listCloseLoopCases (range)")
+        .into_inner();
+    assert!(in_range.data.is_empty(), "no case was updated in 2000");
+    let refused = cg_raw_sync::Client::new(&sb.api_url(), wrong_token(sb))
+        .list_close_loop_cases()
+        .send()
+        .await;
+    assert_eq!(imports_error!(refused), unauthenticated());
+}
+
+async fn put_activity(sb: &Sandbox) {
+    use cg_raw_imports::types::*;
+    let c = cg_raw_imports::Client::new(&sb.imports_url(), oauth(sb));
+    let activity = body::<ActivityImport>(json!({
+        "reference": "ab12cd34ef56", "account": "ACME Industries",
+        "contact": "joe.doe@example.com", "type": "Ticket", "source": "Freshdesk",
+        "happened_at": "2019-03-06 10:00:00 +0530",
+        "additional_information_object": {"subject": "Printer broken"}
+    }));
+    let created = c
+        .put_activity()
+        .body(activity.clone())
+        .send()
+        .await
+        .expect("putActivity");
+    assert_eq!(created.status().as_u16(), 201);
+    let updated = c
+        .put_activity()
+        .body(activity.clone())
+        .send()
+        .await
+        .expect("putActivity again");
+    assert_eq!(updated.status().as_u16(), 200, "same reference: updated");
+    let refused = cg_raw_imports::Client::new(&sb.imports_url(), wrong_token(sb))
+        .put_activity()
+        .body(activity)
         .send()
         .await;
     assert_eq!(imports_error!(refused), unauthenticated());

@@ -23,7 +23,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("Shown to {show_for}:");
         for r in client.reasons().list().show_for(show_for).send().await? {
             let indent = if r.level == Some(2) { "    " } else { "  " };
-            println!("{indent}{} {} ({:?})", r.reason_code, r.label, r.good_bad);
+            let (code, label) = (
+                r.reason_code.unwrap_or_default(),
+                r.label.unwrap_or_default(),
+            );
+            println!("{indent}{code} {label} ({:?})", r.good_bad);
         }
     }
 

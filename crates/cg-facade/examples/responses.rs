@@ -41,15 +41,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         for r in &page.items {
             println!(
-                "  {} {:<28} nps {:?} drivers {:?} region {:?}",
+                "  {:?} {:<28} nps {:?} drivers {:?} region {:?}",
                 r.number_customergauge,
                 r.email.as_deref().unwrap_or("?"),
                 r.nps,
-                r.drivers,
+                r.driver_labels().collect::<Vec<_>>(),
                 r.property("Region")
             );
             if r.nps.is_some_and(|n| n <= 6) && detractor.is_none() {
-                detractor = Some(r.number_customergauge);
+                detractor = r.number_customergauge;
             }
         }
         cursor = page.next.or(cursor);

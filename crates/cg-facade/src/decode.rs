@@ -5,8 +5,16 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use cg_errors::ErrorCode;
+use progenitor_client::ClientInfo;
+use serde_json::Value;
 
+use crate::call::{CallContext, call, send_request};
 use crate::error::{Error, Result};
+use crate::lenient::{self, Item};
+
+/// The status of an answer decoded after the call succeeded: the v4.1 API answers
+/// every success with 200, so a model-level decode error names it.
+pub(crate) const SUCCESS_STATUS: Option<u16> = Some(200);
 
 /// `{"Data": ..}` with any payload, for answers read leniently (uploads, stream).
 #[derive(serde::Deserialize)]
@@ -29,7 +37,7 @@ pub(crate) fn number<T: FromStr>(
     }
     trimmed.parse().map(Some).map_err(|_| Error::Decode {
         operation,
-        status: None,
+        status: SUCCESS_STATUS,
         problem: format!("{field} {text:?} is not a whole number in range"),
         body: text.clone(),
     })
@@ -43,7 +51,7 @@ pub(crate) fn required<T: FromStr>(
 ) -> Result<T> {
     number(operation, field, value)?.ok_or_else(|| Error::Decode {
         operation,
-        status: None,
+        status: SUCCESS_STATUS,
         problem: format!("{field} is missing"),
         body: String::new(),
     })
@@ -52,6 +60,37 @@ pub(crate) fn required<T: FromStr>(
 /// Blank text is absent: JSON sends `""` where XML sends an empty element.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
+}
+
+/// `{"Data": [..]}` of a v4.1 listing; only an answer without `Data` fails.
+#[derive(serde::Deserialize)]
+struct DataList {
+    #[serde(rename = "Data", deserialize_with = "lenient::data_list")]
+    data: Vec<Value>,
+}
+
+/// GETs a v4.1 listing (`path` without the `.{format}` suffix) and reads its items
+/// tolerantly; "no records" is an empty listing.
+pub(crate) async fn v41_list<C, T>(
+    raw: &C,
+    ctx: CallContext,
+    operation: cg_auth::Operation,
+    path: &str,
+    query: &[(&str, String)],
+) -> Result<Vec<T>>
+where
+    C: ClientInfo<cg_auth::Pipeline>,
+    T: Item,
+{
+    let url = format!("{}{path}.{}", raw.baseurl(), ctx.format.as_str());
+    let request = raw.client().get(url).query(query);
+    let answer = call(
+        ctx,
+        operation.id,
+        send_request::<_, DataList>(raw, operation, request),
+    )
+    .await;
+    Ok(lenient::items(empty_when_none(answer.map(|l| l.data))?))
 }
 
 /// Whether an error is the service's way of saying "nothing (more) here".

@@ -8,10 +8,13 @@ mod call;
 mod client;
 mod decode;
 mod error;
+mod lenient;
 pub mod modules;
 mod paging;
 mod retry;
 mod runtime;
+#[cfg(feature = "sync")]
+mod sync_page;
 mod validate;
 mod xml;
 
@@ -19,5 +22,5 @@ pub use cg_auth::{self as auth, Credentials, Endpoints, HostFamily, Region};
 pub use cg_errors::{self as errors, ErrorCode};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Format};
 pub use error::{Error, Result};
-pub use paging::{Page, PageCursor};
+pub use paging::{Cursor, Page, PageCursor};
 pub use retry::RetryPolicy;

@@ -8,22 +8,86 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::error::{Error, Result};
 
+/// A v7 paging cursor, opaque: it keeps the JSON type it came with (an integer, as the
+/// close-loop article documents, or a string, as the v6 export sent) and goes back to
+/// the service exactly as it came.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(serde_json::Value);
+
+impl Cursor {
+    /// The cursor as the service sent it.
+    pub fn as_json(&self) -> &serde_json::Value {
+        &self.0
+    }
+
+    /// Null or blank: no cursor to go on with.
+    pub fn is_empty(&self) -> bool {
+        match &self.0 {
+            serde_json::Value::Null => true,
+            serde_json::Value::String(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    /// Text as is, numbers as digits: the form the `cursor` query parameter takes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            serde_json::Value::String(s) => f.write_str(s),
+            serde_json::Value::Null => Ok(()),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl From<String> for Cursor {
+    fn from(s: String) -> Self {
+        Cursor(serde_json::Value::String(s))
+    }
+}
+
+impl From<&str> for Cursor {
+    fn from(s: &str) -> Self {
+        Cursor(serde_json::Value::String(s.to_owned()))
+    }
+}
+
+impl From<i64> for Cursor {
+    fn from(n: i64) -> Self {
+        Cursor(n.into())
+    }
+}
+
+impl From<u64> for Cursor {
+    fn from(n: u64) -> Self {
+        Cursor(n.into())
+    }
+}
+
+impl From<serde_json::Value> for Cursor {
+    fn from(v: serde_json::Value) -> Self {
+        Cursor(v)
+    }
+}
+
 /// Where the next page starts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PageCursor {
     /// An offset (`start`), for v4.1 listings.
     Offset(u64),
-    /// An opaque cursor, for the v7 export; `None` asks for the first page.
-    Token(Option<String>),
+    /// An opaque cursor, for v7 listings; `None` asks for the first page.
+    Token(Option<Cursor>),
 }
 
 /// One page: its items and, for cursor paging, the cursor of the next one.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct Page<T> {
     /// The items, in the service's order.
     pub items: Vec<T>,
     /// The next cursor (cursor paging only; offsets are computed).
-    pub next: Option<String>,
+    pub next: Option<Cursor>,
 }
 
 /// Fetches one page at a cursor.
@@ -55,7 +119,7 @@ struct State<T> {
     pending: Option<PageCursor>,
     /// Pages fetched ahead, in walk order.
     ahead: VecDeque<Prefetch<T>>,
-    seen_tokens: HashSet<String>,
+    seen_tokens: HashSet<Cursor>,
     prefetch: bool,
     /// The longest page so far: a page as long is taken as full, a shorter one as
     /// probably the last (no guesses beyond it).
@@ -293,14 +357,14 @@ mod tests {
                 let PageCursor::Token(t) = cursor else {
                     unreachable!()
                 };
-                Ok(match t.as_deref() {
+                Ok(match t.as_ref() {
                     None => Page {
                         items: vec![1, 2],
                         next: Some("a".into()),
                     },
-                    Some("a") => Page {
+                    Some(c) if *c == Cursor::from("a") => Page {
                         items: vec![3],
-                        next: Some("b".into()),
+                        next: Some(Cursor::from(7_i64)),
                     },
                     // The service hands back an old cursor: the walk must end.
                     _ => Page {
@@ -315,6 +379,19 @@ mod tests {
             .collect()
             .await;
         assert_eq!(items, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn cursors_keep_their_json_type() {
+        let n: Cursor = serde_json::from_str("123").unwrap();
+        assert_eq!(n.to_string(), "123");
+        assert_eq!(serde_json::to_string(&n).unwrap(), "123");
+        assert_eq!(n, Cursor::from(123_u64));
+        let s: Cursor = serde_json::from_str("\"eyJ9\"").unwrap();
+        assert_eq!(s.to_string(), "eyJ9");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"eyJ9\"");
+        assert_ne!(Cursor::from("123"), Cursor::from(123_i64));
+        assert!(Cursor::from("").is_empty() && !Cursor::from(0_i64).is_empty());
     }
 
     #[tokio::test]

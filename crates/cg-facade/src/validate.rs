@@ -88,6 +88,35 @@ pub fn date_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<()> 
     }
 }
 
+/// A date and time `Y-m-d H:i:s`, optionally followed by a UTC offset (`+0530`,
+/// `+05:30`): the activities article states the first and its example sends the second.
+pub fn date_time_with_offset(field: &str, value: &str) -> Result<()> {
+    let text = value.trim();
+    let (local, offset) = match text.get(19..) {
+        Some(rest) if !rest.is_empty() => (&text[..19], Some(rest.trim_start())),
+        _ => (text, None),
+    };
+    let local_ok = text.is_char_boundary(local.len())
+        && chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S").is_ok();
+    let offset_ok = offset.is_none_or(|o| {
+        chrono::DateTime::parse_from_str(
+            &format!("2000-01-01 00:00:00 {o}"),
+            "%Y-%m-%d %H:%M:%S %z",
+        )
+        .is_ok()
+    });
+    if local_ok && offset_ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!(
+                "{value:?} is not a date and time `YYYY-mm-dd HH:MM:SS` (optionally with an offset such as +0530)"
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +148,25 @@ mod tests {
         let e = phone("Phone", "+31 6 1234 x56").unwrap_err().to_string();
         assert!(e.contains("'x'") && e.contains("Phone"), "{e}");
         assert!(phone("Phone", "()").is_err());
+    }
+
+    #[test]
+    fn date_times() {
+        for ok in [
+            "2019-10-06 22:34:45",
+            "2019-03-06 10:00:00 +0530",
+            "2019-03-06 10:00:00 -05:00",
+        ] {
+            assert!(date_time_with_offset("at", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "2019-10-06",
+            "2019-13-06 22:34:45",
+            "2019-10-06 22:34:45 later",
+            "é",
+        ] {
+            assert!(date_time_with_offset("at", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -235,11 +235,11 @@ async fn run_returns_counts_and_the_records_not_imported_in_input_order() {
 }
 
 #[tokio::test]
-async fn an_invalid_configuration_rejects_every_record_without_sending() {
+async fn a_blank_configuration_rejects_every_record_without_sending() {
     let (sandbox, client) = common::start().await;
     let summary = client
         .records()
-        .import("not-a-uuid", (0..25).map(record))
+        .import("  ", (0..25).map(record))
         .run()
         .await;
     assert_eq!(

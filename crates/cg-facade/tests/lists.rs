@@ -236,7 +236,7 @@ async fn bounces_are_typed_and_page_by_limit() {
     assert_eq!(demo.len(), 5);
     assert_eq!(demo[0].email.as_deref(), Some("bounce-0@example.com"));
     assert_eq!(
-        (demo[0].kind, demo[1].kind),
+        (demo[0].kind.clone(), demo[1].kind.clone()),
         (Some(BounceKind::Hard), Some(BounceKind::Soft))
     );
     assert!(

@@ -192,18 +192,27 @@ async fn reasons_are_typed() {
     assert_eq!(reasons.len(), sandbox.state().reasons.len());
     let friendly = reasons
         .iter()
-        .find(|r| r.label == "Friendly staff")
+        .find(|r| r.label.as_deref() == Some("Friendly staff"))
         .unwrap();
-    assert_eq!(friendly.reason_code, 4);
-    assert_eq!((friendly.level, friendly.category_main), (Some(2), Some(2)));
+    assert_eq!(friendly.reason_code.as_deref(), Some("4"));
     assert_eq!(
-        (friendly.show_for, friendly.good_bad),
+        (friendly.level, friendly.category_main.as_deref()),
+        (Some(2), Some("2"))
+    );
+    assert_eq!(
+        (friendly.show_for.clone(), friendly.good_bad.clone()),
         (Some(ShowFor::Promoter), Some(GoodBad::Pos))
     );
-    assert_eq!((friendly.numeration, friendly.position), (Some(4), Some(4)));
-    let price = reasons.iter().find(|r| r.reason_code == 11).unwrap();
     assert_eq!(
-        (price.show_for, price.good_bad, price.level),
+        (friendly.numeration.as_deref(), friendly.position),
+        (Some("4"), Some(4))
+    );
+    let price = reasons
+        .iter()
+        .find(|r| r.reason_code.as_deref() == Some("11"))
+        .unwrap();
+    assert_eq!(
+        (price.show_for.clone(), price.good_bad.clone(), price.level),
         (
             Some(ShowFor::DetractorAndNeutral),
             Some(GoodBad::Neg),
@@ -254,7 +263,7 @@ async fn reasons_for_one_group() {
 }
 
 #[tokio::test]
-async fn no_reasons_is_empty_and_a_bad_code_is_a_decode_error() {
+async fn no_reasons_is_empty_and_any_code_text_is_kept() {
     let (sandbox, client) = common::start().await;
     sandbox.with_state(|s| s.reasons.clear());
     assert!(client.reasons().list().send().await.unwrap().is_empty());
@@ -270,18 +279,19 @@ async fn no_reasons_is_empty_and_a_bad_code_is_a_decode_error() {
             label: "Odd".into(),
         })
     });
-    let e = client.reasons().list().send().await.unwrap_err();
-    assert!(
-        matches!(
-            &e,
-            Error::Decode {
-                operation: "listReasons",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(e.to_string().contains("reason_code"), "{e}");
+    // No document fixes the code's format (art 5000722471): any text is a code.
+    for format in [Format::Json, Format::Xml] {
+        let reasons = client
+            .with_format(format)
+            .reasons()
+            .list()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reasons.len(), 1, "{format:?}");
+        assert_eq!(reasons[0].reason_code.as_deref(), Some("R-7"));
+        assert_eq!(reasons[0].label.as_deref(), Some("Odd"));
+    }
 }
 
 #[tokio::test]
@@ -294,8 +304,8 @@ async fn reasons_in_xml_match_json_and_errors_decode() {
         Some(ShowFor::DetractorAndNeutral),
     ] {
         let (mut a, mut b) = (client.reasons().list(), xml.reasons().list());
-        if let Some(s) = show_for {
-            (a, b) = (a.show_for(s), b.show_for(s));
+        if let Some(s) = &show_for {
+            (a, b) = (a.show_for(s.clone()), b.show_for(s.clone()));
         }
         assert_eq!(
             b.send().await.unwrap(),

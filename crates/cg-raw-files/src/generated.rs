@@ -220,9 +220,11 @@ an entry is taken to be either a text or an object of details.
         pub date_upload: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<IntOrString>,
-        ///Processing messages; empty in the vendor's example.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub logs: ::std::vec::Vec<UploadLogEntry>,
+        /**Processing messages (`"logs": ["Record 2: Duplicate Record"]`, art 5000722447);
+Inferred: may be null when there are none.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logs: ::std::option::Option<::std::vec::Vec<UploadLogEntry>>,
         ///Name of the uploaded file.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source_filename: ::std::option::Option<::std::string::String>,
@@ -627,7 +629,7 @@ successful or not").
                 ::std::string::String,
             >,
             logs: ::std::result::Result<
-                ::std::vec::Vec<super::UploadLogEntry>,
+                ::std::option::Option<::std::vec::Vec<super::UploadLogEntry>>,
                 ::std::string::String,
             >,
             source_filename: ::std::result::Result<
@@ -690,7 +692,9 @@ successful or not").
             }
             pub fn logs<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::UploadLogEntry>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::UploadLogEntry>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.logs = value

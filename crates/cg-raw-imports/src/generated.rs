@@ -138,6 +138,319 @@ pub mod types {
                 })
         }
     }
+    ///JSON body of `PUT /activities` (art 5000810958).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ActivityImport {
+        ///Name of the account; created when it does not exist.
+        pub account: ActivityImportAccount,
+        ///Free-form details of the activity.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub additional_information_object: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        ///E-mail or phone of an existing contact.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact: ::std::option::Option<ActivityImportContact>,
+        /**When it happened, `Y-m-d H:i:s` (`2019-10-06 22:34:45`); the article's cURL
+example adds an offset (`2019-03-06 10:00:00 +0530`), so both are accepted.
+*/
+        pub happened_at: ::std::string::String,
+        ///Unique reference of the activity; give it to update an existing one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference: ::std::option::Option<ActivityImportReference>,
+        ///System the activity comes from.
+        pub source: ActivityImportSource,
+        ///Kind of activity.
+        #[serde(rename = "type")]
+        pub type_: ActivityImportType,
+    }
+    impl ActivityImport {
+        pub fn builder() -> builder::ActivityImport {
+            Default::default()
+        }
+    }
+    ///Name of the account; created when it does not exist.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ActivityImportAccount(::std::string::String);
+    impl ::std::ops::Deref for ActivityImportAccount {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ActivityImportAccount> for ::std::string::String {
+        fn from(value: ActivityImportAccount) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ActivityImportAccount {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ActivityImportAccount {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ActivityImportAccount {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActivityImportAccount {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///E-mail or phone of an existing contact.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ActivityImportContact(::std::string::String);
+    impl ::std::ops::Deref for ActivityImportContact {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ActivityImportContact> for ::std::string::String {
+        fn from(value: ActivityImportContact) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ActivityImportContact {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ActivityImportContact {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ActivityImportContact {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActivityImportContact {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique reference of the activity; give it to update an existing one.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ActivityImportReference(::std::string::String);
+    impl ::std::ops::Deref for ActivityImportReference {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ActivityImportReference> for ::std::string::String {
+        fn from(value: ActivityImportReference) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ActivityImportReference {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ActivityImportReference {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ActivityImportReference {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActivityImportReference {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///System the activity comes from.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ActivityImportSource(::std::string::String);
+    impl ::std::ops::Deref for ActivityImportSource {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ActivityImportSource> for ::std::string::String {
+        fn from(value: ActivityImportSource) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ActivityImportSource {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ActivityImportSource {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ActivityImportSource {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActivityImportSource {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Kind of activity.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ActivityImportType(::std::string::String);
+    impl ::std::ops::Deref for ActivityImportType {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ActivityImportType> for ::std::string::String {
+        fn from(value: ActivityImportType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ActivityImportType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ActivityImportType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ActivityImportType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActivityImportType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Inferred: answer of `PUT /activities`; the body is not documented, assumed to carry a message.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ActivityResult {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl ActivityResult {
+        pub fn builder() -> builder::ActivityResult {
+            Default::default()
+        }
+    }
     /**Error body of the imports and v7 APIs: a message and, for validation errors,
 the messages per field.
 */
@@ -184,9 +497,11 @@ the messages per field.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RecordImport {
         /**Reference of the Inbound Mapping (configuration for data type and mapping);
-see Data -> Rest APIs -> Inbound Mapping, Reference column.
+see Data -> Rest APIs -> Inbound Mapping, Reference column. A free string: the
+examples show a UUID (art 5000872475, 5000880071) but the built-in default
+mapping's reference is `contact` (art 5000872718); the service decides.
 */
-        pub configuration: ::uuid::Uuid,
+        pub configuration: ::std::string::String,
         /**The fields to import, keyed by the field names set up in the Inbound Mapping
 named by `configuration` (e.g. `Email`, `Account Name`). Email or Phone is
 required; Phone may contain only digits, space, parentheses, dash and plus.
@@ -210,8 +525,8 @@ parentheses, dash and plus.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RecordImportForm {
-        ///Reference of the Inbound Mapping.
-        pub configuration: ::uuid::Uuid,
+        ///Reference of the Inbound Mapping, a free string (e.g. `contact`, art 5000872718).
+        pub configuration: ::std::string::String,
         #[serde(flatten)]
         pub extra: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -349,6 +664,216 @@ parentheses, dash and plus.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ActivityImport {
+            account: ::std::result::Result<
+                super::ActivityImportAccount,
+                ::std::string::String,
+            >,
+            additional_information_object: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            contact: ::std::result::Result<
+                ::std::option::Option<super::ActivityImportContact>,
+                ::std::string::String,
+            >,
+            happened_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            reference: ::std::result::Result<
+                ::std::option::Option<super::ActivityImportReference>,
+                ::std::string::String,
+            >,
+            source: ::std::result::Result<
+                super::ActivityImportSource,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                super::ActivityImportType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActivityImport {
+            fn default() -> Self {
+                Self {
+                    account: Err("no value supplied for account".to_string()),
+                    additional_information_object: Ok(Default::default()),
+                    contact: Ok(Default::default()),
+                    happened_at: Err("no value supplied for happened_at".to_string()),
+                    reference: Ok(Default::default()),
+                    source: Err("no value supplied for source".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ActivityImport {
+            pub fn account<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ActivityImportAccount>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account: {e}")
+                    });
+                self
+            }
+            pub fn additional_information_object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.additional_information_object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for additional_information_object: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn contact<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ActivityImportContact>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact: {e}")
+                    });
+                self
+            }
+            pub fn happened_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.happened_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for happened_at: {e}")
+                    });
+                self
+            }
+            pub fn reference<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ActivityImportReference>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reference: {e}")
+                    });
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ActivityImportSource>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ActivityImportType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityImport> for super::ActivityImport {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityImport,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account: value.account?,
+                    additional_information_object: value.additional_information_object?,
+                    contact: value.contact?,
+                    happened_at: value.happened_at?,
+                    reference: value.reference?,
+                    source: value.source?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActivityImport> for ActivityImport {
+            fn from(value: super::ActivityImport) -> Self {
+                Self {
+                    account: Ok(value.account),
+                    additional_information_object: Ok(
+                        value.additional_information_object,
+                    ),
+                    contact: Ok(value.contact),
+                    happened_at: Ok(value.happened_at),
+                    reference: Ok(value.reference),
+                    source: Ok(value.source),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActivityResult {
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActivityResult {
+            fn default() -> Self {
+                Self {
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl ActivityResult {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityResult> for super::ActivityResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { message: value.message? })
+            }
+        }
+        impl ::std::convert::From<super::ActivityResult> for ActivityResult {
+            fn from(value: super::ActivityResult) -> Self {
+                Self { message: Ok(value.message) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ImportsError {
             errors: ::std::result::Result<
                 ::std::collections::BTreeMap<
@@ -419,7 +944,10 @@ parentheses, dash and plus.
         }
         #[derive(Clone, Debug)]
         pub struct RecordImport {
-            configuration: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            configuration: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             record: ::std::result::Result<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
@@ -441,7 +969,7 @@ parentheses, dash and plus.
         impl RecordImport {
             pub fn configuration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.configuration = value
@@ -490,7 +1018,10 @@ parentheses, dash and plus.
         }
         #[derive(Clone, Debug)]
         pub struct RecordImportForm {
-            configuration: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            configuration: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             extra: ::std::result::Result<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
@@ -512,7 +1043,7 @@ parentheses, dash and plus.
         impl RecordImportForm {
             pub fn configuration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.configuration = value
@@ -680,6 +1211,24 @@ let response = client.put_account()
     pub fn put_account(&self) -> builder::PutAccount<'_> {
         builder::PutAccount::new(self)
     }
+    /**Create or update an activity
+
+Creates an activity (a ticket, a call, ...) on an account, or updates the one with
+the same `reference` (art 5000810958). The account is created when it does not
+exist; `contact` must match an existing contact's e-mail or phone. OAuth2 only.
+
+
+Sends a `PUT` request to `/activities`
+
+```ignore
+let response = client.put_activity()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn put_activity(&self) -> builder::PutActivity<'_> {
+        builder::PutActivity::new(self)
+    }
     /**Import one record and send a survey
 
 Creates or updates a single record in Account, Contact or Survey (surveys cannot be
@@ -801,6 +1350,103 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
                 201u16 => Ok(ResponseValue::empty(response)),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::put_activity`]
+
+[`Client::put_activity`]: super::Client::put_activity*/
+    #[derive(Debug, Clone)]
+    pub struct PutActivity<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ActivityImport, String>,
+    }
+    impl<'a> PutActivity<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ActivityImport>,
+            <V as std::convert::TryInto<
+                types::ActivityImport,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ActivityImport` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ActivityImport,
+            ) -> types::builder::ActivityImport,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/activities`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ActivityResult>, Error<types::ImportsError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ActivityImport::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/activities", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "put_activity",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -9,6 +9,10 @@ pub const OPERATIONS: &[cg_auth::Operation] = &[
         accepts: cg_auth::Accepts::OAUTH2,
     },
     cg_auth::Operation {
+        id: "putActivity",
+        accepts: cg_auth::Accepts::OAUTH2,
+    },
+    cg_auth::Operation {
         id: "putRecord",
         accepts: cg_auth::Accepts::OAUTH2,
     },
@@ -18,7 +22,8 @@ pub const OPERATIONS: &[cg_auth::Operation] = &[
 pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "putAccount" | "put_account" => OPERATIONS[0usize],
-        "putRecord" | "put_record" => OPERATIONS[1usize],
+        "putActivity" | "put_activity" => OPERATIONS[1usize],
+        "putRecord" | "put_record" => OPERATIONS[2usize],
         _ => {
             cg_auth::Operation {
                 id,

@@ -62,9 +62,11 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub reason: ::std::option::Option<::std::string::String>,
-        ///Kind of bounce.
+        /**Kind of bounce: `hard` or `soft` (art 5000608228, 5000722525). The values are not
+formally enumerated, so others are possible.
+*/
         #[serde(rename = "Type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<BounceType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl Bounce {
         pub fn builder() -> builder::Bounce {
@@ -80,61 +82,6 @@ pub mod types {
     impl BounceListResponse {
         pub fn builder() -> builder::BounceListResponse {
             Default::default()
-        }
-    }
-    ///Kind of bounce.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BounceType {
-        #[serde(rename = "hard")]
-        Hard,
-        #[serde(rename = "soft")]
-        Soft,
-    }
-    impl ::std::fmt::Display for BounceType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Hard => f.write_str("hard"),
-                Self::Soft => f.write_str("soft"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BounceType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "hard" => Ok(Self::Hard),
-                "soft" => Ok(Self::Soft),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for BounceType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for BounceType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`Format`
@@ -415,7 +362,7 @@ unknown codes must still parse.
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::BounceType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -468,7 +415,7 @@ unknown codes must still parse.
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BounceType>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value

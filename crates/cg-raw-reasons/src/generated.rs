@@ -146,9 +146,11 @@ number or a string.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category_main: ::std::option::Option<IntOrString>,
-        ///Whether the reason is positive (`pos`) or negative (`neg`).
+        /**Whether the reason is positive (`pos`) or negative (`neg`) (art 5000722472); other
+values are possible.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub good_bad: ::std::option::Option<ReasonGoodBad>,
+        pub good_bad: ::std::option::Option<::std::string::String>,
         ///Text of the reason as shown to respondents.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
@@ -161,9 +163,11 @@ number or a string.
         ///Inferred: display order of the reason, usually sent as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position: ::std::option::Option<IntOrString>,
-        ///Identifier of the reason code, usually sent as a string.
+        /**Identifier of the reason code, a JSON string (`"11060"`, art 5000722471). No
+document fixes its format, so it is any text.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reason_code: ::std::option::Option<IntOrString>,
+        pub reason_code: ::std::option::Option<::std::string::String>,
         ///Who is shown this reason, `Promoter` or `Detractor&Neutral`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub show_for: ::std::option::Option<::std::string::String>,
@@ -171,61 +175,6 @@ number or a string.
     impl Reason {
         pub fn builder() -> builder::Reason {
             Default::default()
-        }
-    }
-    ///Whether the reason is positive (`pos`) or negative (`neg`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ReasonGoodBad {
-        #[serde(rename = "pos")]
-        Pos,
-        #[serde(rename = "neg")]
-        Neg,
-    }
-    impl ::std::fmt::Display for ReasonGoodBad {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Pos => f.write_str("pos"),
-                Self::Neg => f.write_str("neg"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ReasonGoodBad {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "pos" => Ok(Self::Pos),
-                "neg" => Ok(Self::Neg),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ReasonGoodBad {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ReasonGoodBad {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///The reason codes.
@@ -278,7 +227,7 @@ unknown codes must still parse.
                 ::std::string::String,
             >,
             good_bad: ::std::result::Result<
-                ::std::option::Option<super::ReasonGoodBad>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             label: ::std::result::Result<
@@ -298,7 +247,7 @@ unknown codes must still parse.
                 ::std::string::String,
             >,
             reason_code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             show_for: ::std::result::Result<
@@ -335,7 +284,7 @@ unknown codes must still parse.
             }
             pub fn good_bad<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ReasonGoodBad>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.good_bad = value
@@ -395,7 +344,7 @@ unknown codes must still parse.
             }
             pub fn reason_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reason_code = value

@@ -7,6 +7,60 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /**The latest state of the close-the-loop case of one survey response (art 5000880297:
+a response has a case once a status change, CTL comment or assignment happened).
+Inferred: the key names below; only `time_to_follow_up` and `time_to_close` (whole
+hours) are named in the article. Unknown keys are kept.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct CloseLoopCase {
+        ///Inferred: the user the case is assigned to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assigned_to: ::std::option::Option<::std::string::String>,
+        ///Inferred: when the case was opened, "YYYY-mm-dd HH:MM:SS".
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///Inferred: the latest note.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+        ///Inferred: CG-ID of the survey response the case belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number_customergauge: ::std::option::Option<IntOrString>,
+        /**Inferred: the case status, `open`, `progress` or `closed` as in PUT close-loop
+status (art 5000883702); other values are possible.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Case closed time (PROGRESS to CLOSED) in full hours (art 5000880297, 5000883702).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub time_to_close: ::std::option::Option<IntOrString>,
+        ///Follow-up time (OPEN to PROGRESS) in full hours (art 5000880297, 5000883702).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub time_to_follow_up: ::std::option::Option<IntOrString>,
+        ///Inferred: when the case last changed, "YYYY-mm-dd HH:MM:SS".
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+    }
+    impl CloseLoopCase {
+        pub fn builder() -> builder::CloseLoopCase {
+            Default::default()
+        }
+    }
+    /**One page of close-loop cases. Inferred: the same envelope as the responses export
+(the response body is not reachable in art 5000880297); the listing is complete
+when `data` is empty.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CloseLoopCasesPage {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<SyncCursor>,
+        pub data: ::std::vec::Vec<CloseLoopCase>,
+    }
+    impl CloseLoopCasesPage {
+        pub fn builder() -> builder::CloseLoopCasesPage {
+            Default::default()
+        }
+    }
     ///Inferred: answer of the close-loop status update; not documented, assumed to carry a message. Any keys accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct CloseLoopStatusResult {
@@ -392,6 +446,36 @@ the messages per field.
             value.parse()
         }
     }
+    ///Inferred: the nested account of a v7 item (the v6 shape, art 5000875861).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SurveyAccount {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub number: ::std::option::Option<IntOrString>,
+    }
+    impl SurveyAccount {
+        pub fn builder() -> builder::SurveyAccount {
+            Default::default()
+        }
+    }
+    ///Inferred: the nested contact of a v7 item (the v6 shape, art 5000875861).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct SurveyContact {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+    }
+    impl SurveyContact {
+        pub fn builder() -> builder::SurveyContact {
+            Default::default()
+        }
+    }
     ///A driver (self-select reason) chosen in the survey.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SurveyDriver {
@@ -457,6 +541,12 @@ where plausible, and unknown keys are kept.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SurveyResponse {
+        /**Inferred: the account as a nested object, as the v6 predecessor sends it
+(`"account": {"name"}`, art 5000875861). Items carry either this object or the
+flat `account_name`/`account_number` keys; both are accepted.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account: ::std::option::Option<SurveyAccount>,
         ///Inferred: name of the account the contact belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account_name: ::std::option::Option<::std::string::String>,
@@ -466,6 +556,12 @@ where plausible, and unknown keys are kept.
         ///Open-text comment; null when none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
+        /**Inferred: the contact as a nested object, as the v6 predecessor sends it
+(`"contact": {"first_name", "last_name"}`, art 5000875861). Items carry either
+this object or the flat `first_name`/`last_name` keys; both are accepted.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact: ::std::option::Option<SurveyContact>,
         ///Date the record was created. Inferred: format "YYYY-MM-DD HH:MM:SS".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date_creation: ::std::option::Option<::std::string::String>,
@@ -479,8 +575,8 @@ where plausible, and unknown keys are kept.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date_survey_response: ::std::option::Option<::std::string::String>,
         ///Drivers (self-select reasons), present with `with[]=drivers`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub drivers: ::std::vec::Vec<SurveyDriver>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub drivers: ::std::option::Option<::std::vec::Vec<SurveyDriver>>,
         ///Contact email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -490,27 +586,31 @@ where plausible, and unknown keys are kept.
         ///Contact last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
-        ///NPS score (0-10); null for non-responses.
+        /**NPS score (0-10); null for non-responses. A JSON number in the v6 example
+(`"nps": 10`, art 5000875861); Inferred: may arrive as a numeric string.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub nps: ::std::option::Option<i64>,
-        ///Inferred: the customer number (seen in the v6 endpoint).
+        pub nps: ::std::option::Option<IntOrString>,
+        ///Inferred: the customer number (seen as a string in the v6 endpoint, art 5000875861).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number_customer: ::std::option::Option<::std::string::String>,
-        ///CustomerGauge id of the survey record (CG-ID).
+        pub number_customer: ::std::option::Option<IntOrString>,
+        /**CustomerGauge id of the survey record (CG-ID): a JSON number in v6 (`3414`,
+art 5000875861), a string elsewhere (`"995262"`, art 5000883702).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number_customergauge: ::std::option::Option<IntOrString>,
         ///Inferred: contact phone number (seen in the v6 endpoint).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         ///Segment data, present with `with[]=properties`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub properties: ::std::vec::Vec<SurveyProperty>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub properties: ::std::option::Option<::std::vec::Vec<SurveyProperty>>,
         ///Additional questions, present with `with[]=questions`. Inferred: item shape not documented, kept as free-form objects.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub questions: ::std::vec::Vec<SurveyQuestion>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub questions: ::std::option::Option<::std::vec::Vec<SurveyQuestion>>,
         ///Tags/topics, present with `with[]=tags`. Inferred: plain strings.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub tags: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     impl SurveyResponse {
         pub fn builder() -> builder::SurveyResponse {
@@ -520,11 +620,13 @@ where plausible, and unknown keys are kept.
     ///Paging cursor of the export.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct SyncCursor {
-        /**Cursor for the next call. Inferred: null (or absent) when the service has
-nothing to hand back; callers stop when `data` is empty.
+        /**Cursor for the next call, an integer (art 5000880297: "the cursor is an
+integer") or an opaque string (the v6 export, art 5000875861); send it back
+as it came. Inferred: null (or absent) when the service has nothing to hand
+back; callers stop when `data` is empty.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub next: ::std::option::Option<::std::string::String>,
+        pub next: ::std::option::Option<IntOrString>,
     }
     impl SyncCursor {
         pub fn builder() -> builder::SyncCursor {
@@ -547,6 +649,252 @@ nothing to hand back; callers stop when `data` is empty.
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct CloseLoopCase {
+            assigned_to: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            number_customergauge: ::std::result::Result<
+                ::std::option::Option<super::IntOrString>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time_to_close: ::std::result::Result<
+                ::std::option::Option<super::IntOrString>,
+                ::std::string::String,
+            >,
+            time_to_follow_up: ::std::result::Result<
+                ::std::option::Option<super::IntOrString>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CloseLoopCase {
+            fn default() -> Self {
+                Self {
+                    assigned_to: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    note: Ok(Default::default()),
+                    number_customergauge: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    time_to_close: Ok(Default::default()),
+                    time_to_follow_up: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                }
+            }
+        }
+        impl CloseLoopCase {
+            pub fn assigned_to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assigned_to: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for note: {e}")
+                    });
+                self
+            }
+            pub fn number_customergauge<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.number_customergauge = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for number_customergauge: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn time_to_close<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_to_close = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time_to_close: {e}")
+                    });
+                self
+            }
+            pub fn time_to_follow_up<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_to_follow_up = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for time_to_follow_up: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CloseLoopCase> for super::CloseLoopCase {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CloseLoopCase,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    assigned_to: value.assigned_to?,
+                    created_at: value.created_at?,
+                    note: value.note?,
+                    number_customergauge: value.number_customergauge?,
+                    status: value.status?,
+                    time_to_close: value.time_to_close?,
+                    time_to_follow_up: value.time_to_follow_up?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CloseLoopCase> for CloseLoopCase {
+            fn from(value: super::CloseLoopCase) -> Self {
+                Self {
+                    assigned_to: Ok(value.assigned_to),
+                    created_at: Ok(value.created_at),
+                    note: Ok(value.note),
+                    number_customergauge: Ok(value.number_customergauge),
+                    status: Ok(value.status),
+                    time_to_close: Ok(value.time_to_close),
+                    time_to_follow_up: Ok(value.time_to_follow_up),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CloseLoopCasesPage {
+            cursor: ::std::result::Result<
+                ::std::option::Option<super::SyncCursor>,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::CloseLoopCase>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CloseLoopCasesPage {
+            fn default() -> Self {
+                Self {
+                    cursor: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
+                }
+            }
+        }
+        impl CloseLoopCasesPage {
+            pub fn cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SyncCursor>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cursor: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CloseLoopCase>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CloseLoopCasesPage> for super::CloseLoopCasesPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CloseLoopCasesPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cursor: value.cursor?,
+                    data: value.data?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CloseLoopCasesPage> for CloseLoopCasesPage {
+            fn from(value: super::CloseLoopCasesPage) -> Self {
+                Self {
+                    cursor: Ok(value.cursor),
+                    data: Ok(value.data),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct CloseLoopStatusResult {
             message: ::std::result::Result<
@@ -770,6 +1118,172 @@ nothing to hand back; callers stop when `data` is empty.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SurveyAccount {
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            number: ::std::result::Result<
+                ::std::option::Option<super::IntOrString>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SurveyAccount {
+            fn default() -> Self {
+                Self {
+                    name: Ok(Default::default()),
+                    number: Ok(Default::default()),
+                }
+            }
+        }
+        impl SurveyAccount {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for number: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SurveyAccount> for super::SurveyAccount {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SurveyAccount,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    number: value.number?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SurveyAccount> for SurveyAccount {
+            fn from(value: super::SurveyAccount) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    number: Ok(value.number),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SurveyContact {
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SurveyContact {
+            fn default() -> Self {
+                Self {
+                    email: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                }
+            }
+        }
+        impl SurveyContact {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_name: {e}")
+                    });
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_name: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SurveyContact> for super::SurveyContact {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SurveyContact,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    last_name: value.last_name?,
+                    phone: value.phone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SurveyContact> for SurveyContact {
+            fn from(value: super::SurveyContact) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    last_name: Ok(value.last_name),
+                    phone: Ok(value.phone),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SurveyDriver {
             label: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -876,6 +1390,10 @@ nothing to hand back; callers stop when `data` is empty.
         }
         #[derive(Clone, Debug)]
         pub struct SurveyResponse {
+            account: ::std::result::Result<
+                ::std::option::Option<super::SurveyAccount>,
+                ::std::string::String,
+            >,
             account_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -886,6 +1404,10 @@ nothing to hand back; callers stop when `data` is empty.
             >,
             comment: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            contact: ::std::result::Result<
+                ::std::option::Option<super::SurveyContact>,
                 ::std::string::String,
             >,
             date_creation: ::std::result::Result<
@@ -905,7 +1427,7 @@ nothing to hand back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             drivers: ::std::result::Result<
-                ::std::vec::Vec<super::SurveyDriver>,
+                ::std::option::Option<::std::vec::Vec<super::SurveyDriver>>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
@@ -921,11 +1443,11 @@ nothing to hand back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             nps: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<super::IntOrString>,
                 ::std::string::String,
             >,
             number_customer: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::IntOrString>,
                 ::std::string::String,
             >,
             number_customergauge: ::std::result::Result<
@@ -937,24 +1459,26 @@ nothing to hand back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             properties: ::std::result::Result<
-                ::std::vec::Vec<super::SurveyProperty>,
+                ::std::option::Option<::std::vec::Vec<super::SurveyProperty>>,
                 ::std::string::String,
             >,
             questions: ::std::result::Result<
-                ::std::vec::Vec<super::SurveyQuestion>,
+                ::std::option::Option<::std::vec::Vec<super::SurveyQuestion>>,
                 ::std::string::String,
             >,
             tags: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for SurveyResponse {
             fn default() -> Self {
                 Self {
+                    account: Ok(Default::default()),
                     account_name: Ok(Default::default()),
                     account_number: Ok(Default::default()),
                     comment: Ok(Default::default()),
+                    contact: Ok(Default::default()),
                     date_creation: Ok(Default::default()),
                     date_order: Ok(Default::default()),
                     date_sent: Ok(Default::default()),
@@ -974,6 +1498,18 @@ nothing to hand back; callers stop when `data` is empty.
             }
         }
         impl SurveyResponse {
+            pub fn account<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SurveyAccount>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for account: {e}")
+                    });
+                self
+            }
             pub fn account_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1009,6 +1545,18 @@ nothing to hand back; callers stop when `data` is empty.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for comment: {e}")
+                    });
+                self
+            }
+            pub fn contact<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::SurveyContact>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contact = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contact: {e}")
                     });
                 self
             }
@@ -1064,7 +1612,9 @@ nothing to hand back; callers stop when `data` is empty.
             }
             pub fn drivers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SurveyDriver>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SurveyDriver>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.drivers = value
@@ -1112,7 +1662,7 @@ nothing to hand back; callers stop when `data` is empty.
             }
             pub fn nps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nps = value
@@ -1124,7 +1674,7 @@ nothing to hand back; callers stop when `data` is empty.
             }
             pub fn number_customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customer = value
@@ -1164,7 +1714,9 @@ nothing to hand back; callers stop when `data` is empty.
             }
             pub fn properties<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SurveyProperty>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SurveyProperty>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.properties = value
@@ -1176,7 +1728,9 @@ nothing to hand back; callers stop when `data` is empty.
             }
             pub fn questions<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SurveyQuestion>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::SurveyQuestion>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.questions = value
@@ -1188,7 +1742,9 @@ nothing to hand back; callers stop when `data` is empty.
             }
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
@@ -1205,9 +1761,11 @@ nothing to hand back; callers stop when `data` is empty.
                 value: SurveyResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    account: value.account?,
                     account_name: value.account_name?,
                     account_number: value.account_number?,
                     comment: value.comment?,
+                    contact: value.contact?,
                     date_creation: value.date_creation?,
                     date_order: value.date_order?,
                     date_sent: value.date_sent?,
@@ -1229,9 +1787,11 @@ nothing to hand back; callers stop when `data` is empty.
         impl ::std::convert::From<super::SurveyResponse> for SurveyResponse {
             fn from(value: super::SurveyResponse) -> Self {
                 Self {
+                    account: Ok(value.account),
                     account_name: Ok(value.account_name),
                     account_number: Ok(value.account_number),
                     comment: Ok(value.comment),
+                    contact: Ok(value.contact),
                     date_creation: Ok(value.date_creation),
                     date_order: Ok(value.date_order),
                     date_sent: Ok(value.date_sent),
@@ -1253,7 +1813,7 @@ nothing to hand back; callers stop when `data` is empty.
         #[derive(Clone, Debug)]
         pub struct SyncCursor {
             next: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -1267,7 +1827,7 @@ nothing to hand back; callers stop when `data` is empty.
         impl SyncCursor {
             pub fn next<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next = value
@@ -1392,8 +1952,9 @@ nothing to hand back; callers stop when `data` is empty.
 #[derive(Clone, Debug)]
 /**Client for CustomerGauge v7 sync and close-loop API
 
-Data-lake style export of survey responses and non-responses with cursor paging,
-and the close-loop status update. OAuth2 bearer tokens only.
+Data-lake style export of survey responses and non-responses with cursor paging
+(art 5000875861, 5000877703), the close-loop case listing (art 5000880297) and the
+close-loop status update (art 5000883702). OAuth2 bearer tokens only.
 
 
 Version: 7*/
@@ -1477,6 +2038,36 @@ let response = client.update_close_loop_status()
     pub fn update_close_loop_status(&self) -> builder::UpdateCloseLoopStatus<'_> {
         builder::UpdateCloseLoopStatus::new(self)
     }
+    /**List close-the-loop cases (cursor paged)
+
+Returns the latest status of close-the-loop cases updated in the date range, up to
+`per_page` (1-1000) per page, with a cursor for the next page; all parameters are
+optional (art 5000880297). Page with `cursor.next` until `data` is empty.
+
+
+Sends a `GET` request to `/v7/rest/sync/close-loop`
+
+Arguments:
+- `cursor`: Cursor returned by the previous call (`cursor.next`), sent back as it came; omit on
+the first call. Store it to resume the export later. The close-loop article says
+"the cursor is an integer" (example `cursor=123`, art 5000880297); the v6 export used
+an opaque base64 string (art 5000875861), so either is accepted.
+
+- `per_page`: Number of items per page, at most 1000 (1000 is recommended for the initial load).
+- `updated_at_end`: Only cases updated on or before this day, `YYYY-mm-dd` (art 5000880297).
+- `updated_at_start`: Only cases updated on or after this day, `YYYY-mm-dd` (art 5000880297).
+```ignore
+let response = client.list_close_loop_cases()
+    .cursor(cursor)
+    .per_page(per_page)
+    .updated_at_end(updated_at_end)
+    .updated_at_start(updated_at_start)
+    .send()
+    .await;
+```*/
+    pub fn list_close_loop_cases(&self) -> builder::ListCloseLoopCases<'_> {
+        builder::ListCloseLoopCases::new(self)
+    }
     /**Export survey non-responses (cursor paged)
 
 Returns surveys sent that were not answered, with the same paging, parameters and
@@ -1488,8 +2079,10 @@ item shape as `GET /v7/rest/sync/responses` (answer fields such as `nps`,
 Sends a `GET` request to `/v7/rest/sync/non-responses`
 
 Arguments:
-- `cursor`: Cursor returned by the previous call (`cursor.next`); omit on the first call.
-Store it to resume the export later.
+- `cursor`: Cursor returned by the previous call (`cursor.next`), sent back as it came; omit on
+the first call. Store it to resume the export later. The close-loop article says
+"the cursor is an integer" (example `cursor=123`, art 5000880297); the v6 export used
+an opaque base64 string (art 5000875861), so either is accepted.
 
 - `per_page`: Number of items per page, at most 1000 (1000 is recommended for the initial load).
 - `period_end`: End of the period, `YYYY-MM-DD`.
@@ -1526,8 +2119,10 @@ questions and properties (segment data).
 Sends a `GET` request to `/v7/rest/sync/responses`
 
 Arguments:
-- `cursor`: Cursor returned by the previous call (`cursor.next`); omit on the first call.
-Store it to resume the export later.
+- `cursor`: Cursor returned by the previous call (`cursor.next`), sent back as it came; omit on
+the first call. Store it to resume the export later. The close-loop article says
+"the cursor is an integer" (example `cursor=123`, art 5000880297); the v6 export used
+an opaque base64 string (art 5000875861), so either is accepted.
 
 - `per_page`: Number of items per page, at most 1000 (1000 is recommended for the initial load).
 - `period_end`: End of the period, `YYYY-MM-DD`.
@@ -1676,13 +2271,157 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::list_close_loop_cases`]
+
+[`Client::list_close_loop_cases`]: super::Client::list_close_loop_cases*/
+    #[derive(Debug, Clone)]
+    pub struct ListCloseLoopCases<'a> {
+        client: &'a super::Client,
+        cursor: Result<Option<types::IntOrString>, String>,
+        per_page: Result<Option<::std::num::NonZeroU64>, String>,
+        updated_at_end: Result<Option<::chrono::naive::NaiveDate>, String>,
+        updated_at_start: Result<Option<::chrono::naive::NaiveDate>, String>,
+    }
+    impl<'a> ListCloseLoopCases<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                cursor: Ok(None),
+                per_page: Ok(None),
+                updated_at_end: Ok(None),
+                updated_at_start: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IntOrString>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `IntOrString` for cursor failed".to_string()
+                });
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn updated_at_end<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+        {
+            self.updated_at_end = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: naive :: NaiveDate` for updated_at_end failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn updated_at_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::naive::NaiveDate>,
+        {
+            self.updated_at_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: naive :: NaiveDate` for updated_at_start failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v7/rest/sync/close-loop`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::CloseLoopCasesPage>,
+            Error<types::ImportsError>,
+        > {
+            let Self { client, cursor, per_page, updated_at_end, updated_at_start } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let updated_at_end = updated_at_end.map_err(Error::InvalidRequest)?;
+            let updated_at_start = updated_at_start.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v7/rest/sync/close-loop", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "updated_at[end]",
+                        &updated_at_end,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "updated_at[start]",
+                        &updated_at_start,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_close_loop_cases",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::export_non_responses`]
 
 [`Client::export_non_responses`]: super::Client::export_non_responses*/
     #[derive(Debug, Clone)]
     pub struct ExportNonResponses<'a> {
         client: &'a super::Client,
-        cursor: Result<Option<::std::string::String>, String>,
+        cursor: Result<Option<types::IntOrString>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         period_end: Result<Option<::chrono::naive::NaiveDate>, String>,
         period_field: Result<Option<types::PeriodField>, String>,
@@ -1703,14 +2442,13 @@ pub mod builder {
         }
         pub fn cursor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::IntOrString>,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for cursor failed"
-                        .to_string()
+                    "conversion to `IntOrString` for cursor failed".to_string()
                 });
             self
         }
@@ -1869,7 +2607,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ExportResponses<'a> {
         client: &'a super::Client,
-        cursor: Result<Option<::std::string::String>, String>,
+        cursor: Result<Option<types::IntOrString>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         period_end: Result<Option<::chrono::naive::NaiveDate>, String>,
         period_field: Result<Option<types::PeriodField>, String>,
@@ -1890,14 +2628,13 @@ pub mod builder {
         }
         pub fn cursor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::IntOrString>,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for cursor failed"
-                        .to_string()
+                    "conversion to `IntOrString` for cursor failed".to_string()
                 });
             self
         }

@@ -13,6 +13,10 @@ pub const OPERATIONS: &[cg_auth::Operation] = &[
         accepts: cg_auth::Accepts::OAUTH2,
     },
     cg_auth::Operation {
+        id: "listCloseLoopCases",
+        accepts: cg_auth::Accepts::OAUTH2,
+    },
+    cg_auth::Operation {
         id: "updateCloseLoopStatus",
         accepts: cg_auth::Accepts::OAUTH2,
     },
@@ -23,7 +27,8 @@ pub fn operation(id: &'static str) -> cg_auth::Operation {
     match id {
         "exportNonResponses" | "export_non_responses" => OPERATIONS[0usize],
         "exportResponses" | "export_responses" => OPERATIONS[1usize],
-        "updateCloseLoopStatus" | "update_close_loop_status" => OPERATIONS[2usize],
+        "listCloseLoopCases" | "list_close_loop_cases" => OPERATIONS[2usize],
+        "updateCloseLoopStatus" | "update_close_loop_status" => OPERATIONS[3usize],
         _ => {
             cg_auth::Operation {
                 id,

@@ -1,7 +1,6 @@
 //! `cg unsubscribes ...` and `cg bounces ...`.
 
 use cg_facade::Client;
-use cg_facade::modules::lists::BounceKind;
 use futures::StreamExt;
 use serde_json::json;
 
@@ -53,10 +52,7 @@ pub async fn bounces(
     let mut items = Box::pin(list.stream());
     while let Some(item) = items.next().await {
         let b = item?;
-        let kind = b.kind.map(|k| match k {
-            BounceKind::Hard => "hard",
-            BounceKind::Soft => "soft",
-        });
+        let kind = b.kind.as_ref().map(|k| k.as_str());
         out.row(vec![
             ("email", json!(b.email)),
             ("type", json!(kind)),

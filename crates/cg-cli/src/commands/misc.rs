@@ -1,7 +1,7 @@
 //! `cg workflow update`, `cg reasons list`, `cg report nps`.
 
 use cg_facade::Client;
-use cg_facade::modules::reasons::{GoodBad, ShowFor};
+use cg_facade::modules::reasons::ShowFor;
 use cg_facade::modules::workflow::WorkflowStatus;
 use serde_json::json;
 
@@ -67,10 +67,7 @@ pub async fn reasons(
         );
     }
     for r in list.send().await? {
-        let good_bad = r.good_bad.map(|g| match g {
-            GoodBad::Pos => "pos",
-            GoodBad::Neg => "neg",
-        });
+        let good_bad = r.good_bad.as_ref().map(|g| g.as_str());
         out.row(vec![
             ("reason_code", json!(r.reason_code)),
             ("label", json!(r.label)),

@@ -27,13 +27,14 @@ fn to_json(r: SurveyResponse) -> Value {
     m.insert("date_order".into(), json!(r.date_order));
     m.insert("date_sent".into(), json!(r.date_sent));
     m.insert("date_survey_response".into(), json!(r.date_survey_response));
+    let drivers: Vec<String> = r.driver_labels().map(str::to_owned).collect();
     let properties: Map<String, Value> = r
         .properties
         .into_iter()
-        .map(|p| (p.field, json!(p.reference)))
+        .filter_map(|p| p.field.map(|f| (f, json!(p.reference))))
         .collect();
     m.insert("properties".into(), Value::Object(properties));
-    m.insert("drivers".into(), json!(r.drivers));
+    m.insert("drivers".into(), json!(drivers));
     m.insert("tags".into(), json!(r.tags));
     m.insert("questions".into(), json!(r.questions));
     Value::Object(m)

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::stream::{BoxStream, Stream, StreamExt};
-use uuid::Uuid;
 
 use crate::Error;
 use crate::modules::records::{
@@ -198,7 +197,7 @@ struct How {
 
 async fn import_one(
     client: &crate::Client,
-    configuration: Result<Uuid, (String, String)>,
+    configuration: Result<String, (String, String)>,
     index: usize,
     record: Record,
     how: How,
@@ -248,7 +247,7 @@ async fn import_one(
         };
     }
     let slot = InFlight::enter(&progress.inner);
-    let (answer, call) = import_checked(client, configuration, &record, how.encoding).await;
+    let (answer, call) = import_checked(client, &configuration, &record, how.encoding).await;
     drop(slot);
     let result = match answer {
         Ok(RecordOutcome::ImportedConfirmedByDuplicate { cg_id }) => {

@@ -1,14 +1,78 @@
-//! The close-loop status of a survey (`PUT /v7/rest/close-loop/status`,
-//! `spec/sync.yaml`): `client.close_loop()`.
+//! Close-the-loop cases: their listing (`GET /v7/rest/sync/close-loop`, art 5000880297)
+//! and the status of a survey's case (`PUT /v7/rest/close-loop/status`), `spec/sync.yaml`:
+//! `client.close_loop()`.
 
-use chrono::NaiveDateTime;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use futures::stream::BoxStream;
+use serde_json::{Map, Value};
 
 use cg_auth::HostFamily;
 use cg_raw_sync::types;
 
 use crate::call::call;
 use crate::client::raw_client;
+use crate::lenient::{self, open_enum};
+use crate::paging::{Cursor, Fetch, Page, PageCursor, walk};
+use crate::sync_page::cursor_page;
 use crate::{Client, Error, Result};
+
+/// The largest page of the case listing.
+pub const MAX_CASES_PER_PAGE: u32 = 1000;
+
+open_enum!(
+    /// The status of a case as listed (`open`, `progress`, `closed`, art 5000883702;
+    /// others kept as sent).
+    CaseStatus {
+        /// Open.
+        Open = "open",
+        /// In progress.
+        Progress = "progress",
+        /// Closed.
+        Closed = "closed",
+    }
+);
+
+/// One close-the-loop case: the latest state of a survey response's loop.
+/// Inferred: the key names (the article lists only the hour counts).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct CloseLoopCase {
+    /// CG-ID of the survey response (a number or numeric string on the wire).
+    #[serde(deserialize_with = "lenient::number")]
+    pub number_customergauge: Option<u64>,
+    /// The case status.
+    pub status: Option<CaseStatus>,
+    /// The latest note.
+    #[serde(deserialize_with = "lenient::text")]
+    pub note: Option<String>,
+    /// Who the case is assigned to.
+    #[serde(deserialize_with = "lenient::text")]
+    pub assigned_to: Option<String>,
+    /// Hours from open to progress (whole hours).
+    #[serde(deserialize_with = "lenient::number")]
+    pub time_to_follow_up: Option<u64>,
+    /// Hours from progress to closed (whole hours).
+    #[serde(deserialize_with = "lenient::number")]
+    pub time_to_close: Option<u64>,
+    /// When the case last changed, as sent.
+    #[serde(deserialize_with = "lenient::text")]
+    pub updated_at: Option<String>,
+    /// When the case was opened, as sent.
+    #[serde(deserialize_with = "lenient::text")]
+    pub created_at: Option<String>,
+    /// Fields this SDK does not know (or could not read), as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl lenient::Item for CloseLoopCase {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 
 /// A close-loop status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,6 +119,17 @@ pub struct CloseLoop {
 }
 
 impl CloseLoop {
+    /// Lists cases, cursor paged: `.send()` one page or `.stream()` them all.
+    pub fn cases(&self) -> ListCases {
+        ListCases {
+            client: self.client.clone(),
+            since: None,
+            until: None,
+            per_page: MAX_CASES_PER_PAGE,
+            cursor: None,
+        }
+    }
+
     /// Sets the status of the survey with this CG-ID (`number_customergauge`).
     pub fn set_status(
         &self,
@@ -134,5 +209,98 @@ impl SetCloseLoopStatus {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// `GET /v7/rest/sync/close-loop`: cases updated in a date range, cursor paged.
+#[derive(Clone, Debug)]
+#[must_use = "a listing does nothing until .send() or .stream()"]
+pub struct ListCases {
+    client: Client,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    per_page: u32,
+    cursor: Option<Cursor>,
+}
+
+impl ListCases {
+    /// Only cases updated on or after this day (`updated_at[start]`).
+    pub fn since(mut self, day: NaiveDate) -> Self {
+        self.since = Some(day);
+        self
+    }
+
+    /// Only cases updated on or before this day (`updated_at[end]`).
+    pub fn until(mut self, day: NaiveDate) -> Self {
+        self.until = Some(day);
+        self
+    }
+
+    /// Cases per page, 1 to 1000 (default 1000).
+    pub fn per_page(mut self, per_page: u32) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
+    /// Resumes after the page that handed out this cursor ([`Page::next`]).
+    pub fn cursor(mut self, cursor: impl Into<Cursor>) -> Self {
+        self.cursor = Some(cursor.into()).filter(|c| !c.is_empty());
+        self
+    }
+
+    fn fetch(&self) -> Result<Fetch<CloseLoopCase>> {
+        if self.per_page == 0 || self.per_page > MAX_CASES_PER_PAGE {
+            return Err(Error::invalid(
+                "per_page",
+                format!("{} is outside 1..={MAX_CASES_PER_PAGE}", self.per_page),
+            ));
+        }
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since > until
+        {
+            return Err(Error::invalid(
+                "since",
+                format!("{since} is after until {until}"),
+            ));
+        }
+        let this = self.clone();
+        Ok(Arc::new(move |cursor| {
+            let this = this.clone();
+            Box::pin(async move {
+                let PageCursor::Token(token) = cursor else {
+                    return Err(Error::invalid("cursor", "cases page by cursor"));
+                };
+                let mut query = vec![("per_page", this.per_page.to_string())];
+                if let Some(token) = token {
+                    query.push(("cursor", token.to_string()));
+                }
+                if let Some(since) = this.since {
+                    query.push(("updated_at[start]", since.format("%Y-%m-%d").to_string()));
+                }
+                if let Some(until) = this.until {
+                    query.push(("updated_at[end]", until.format("%Y-%m-%d").to_string()));
+                }
+                cursor_page(
+                    &this.client,
+                    "listCloseLoopCases",
+                    "/v7/rest/sync/close-loop",
+                    &query,
+                )
+                .await
+            })
+        }))
+    }
+
+    /// One page from the configured cursor (or the start) and the cursor to resume
+    /// from; the listing is complete when a page comes back empty.
+    pub async fn send(self) -> Result<Page<CloseLoopCase>> {
+        let cursor = self.cursor.clone();
+        (self.fetch()?)(PageCursor::Token(cursor)).await
+    }
+
+    /// Every case from the configured cursor (or the start) on, until a page is empty.
+    pub fn stream(self) -> BoxStream<'static, Result<CloseLoopCase>> {
+        let first = PageCursor::Token(self.cursor.clone());
+        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }

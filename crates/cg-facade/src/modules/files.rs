@@ -93,6 +93,7 @@ fn upload_record(operation: &'static str, raw: types::UploadRecord) -> Result<Up
         logs: raw
             .logs
             .into_iter()
+            .flatten()
             .map(|entry| match entry {
                 types::UploadLogEntry::String(s) => s,
                 types::UploadLogEntry::Object(o) => serde_json::Value::Object(o).to_string(),
@@ -288,7 +289,7 @@ impl Files {
         match answer.data {
             Some(false) => Err(Error::Decode {
                 operation: "deleteUpload",
-                status: None,
+                status: crate::decode::SUCCESS_STATUS,
                 problem: "the service answered Data=false without an error code".into(),
                 body: String::new(),
             }),

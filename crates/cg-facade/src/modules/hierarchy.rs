@@ -406,7 +406,7 @@ impl DivisionTree {
             })
             .ok_or_else(|| Error::Decode {
                 operation: "listHierarchy",
-                status: None,
+                status: crate::decode::SUCCESS_STATUS,
                 problem: format!(
                     "no root division: none is named {GLOBAL:?} and {} have no parent",
                     parentless.len()
@@ -459,7 +459,7 @@ impl DivisionTree {
         }
         let root_node = built[root].take().ok_or_else(|| Error::Decode {
             operation: "listHierarchy",
-            status: None,
+            status: crate::decode::SUCCESS_STATUS,
             problem: "the root division could not be placed".into(),
             body: String::new(),
         })?;

@@ -7,9 +7,12 @@ use std::sync::Arc;
 use cg_auth::HostFamily;
 use cg_raw_lists::types;
 
+use serde_json::{Map, Value};
+
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::empty_when_none;
+use crate::decode::v41_list;
+use crate::lenient::{self, open_enum};
 use crate::paging::{Fetch, Page, PageCursor, walk};
 use crate::{Client, Error, Result, validate};
 
@@ -19,56 +22,62 @@ pub const UNSUBSCRIBE_PAGE: u64 = 100;
 pub const MAX_BOUNCE_LIMIT: u32 = 1000;
 
 /// An unsubscribed address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct Unsubscribe {
     /// The address (absent when the service leaves it out).
+    #[serde(rename = "Email", deserialize_with = "lenient::text")]
     pub email: Option<String>,
     /// When it was listed, `YYYY-MM-DD HH:MM:SS` as sent.
+    #[serde(rename = "Date", deserialize_with = "lenient::text")]
     pub date: Option<String>,
+    /// Fields this SDK does not know (e.g. `User`), as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
-/// Whether a bounce is permanent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BounceKind {
-    /// Permanent.
-    Hard,
-    /// Temporary.
-    Soft,
-}
-
-/// A bounced address.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Bounce {
-    /// The address.
-    pub email: Option<String>,
-    /// Hard or soft, when sent.
-    pub kind: Option<BounceKind>,
-    /// The mail server's reason.
-    pub reason: Option<String>,
-    /// When it bounced, as sent.
-    pub date: Option<String>,
-}
-
-impl From<types::Unsubscribe> for Unsubscribe {
-    fn from(u: types::Unsubscribe) -> Self {
-        Unsubscribe {
-            email: u.email,
-            date: u.date,
-        }
+impl lenient::Item for Unsubscribe {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
     }
 }
 
-impl From<types::Bounce> for Bounce {
-    fn from(b: types::Bounce) -> Self {
-        Bounce {
-            email: b.email,
-            kind: b.type_.map(|t| match t {
-                types::BounceType::Hard => BounceKind::Hard,
-                types::BounceType::Soft => BounceKind::Soft,
-            }),
-            reason: b.reason,
-            date: b.date,
-        }
+open_enum!(
+    /// Whether a bounce is permanent (`hard`/`soft`, art 5000608228; others kept as sent).
+    BounceKind {
+        /// Permanent.
+        Hard = "hard",
+        /// Temporary.
+        Soft = "soft",
+    }
+);
+
+/// A bounced address.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Bounce {
+    /// The address.
+    #[serde(rename = "Email", deserialize_with = "lenient::text")]
+    pub email: Option<String>,
+    /// Hard, soft or another kind, when sent.
+    #[serde(rename = "Type")]
+    pub kind: Option<BounceKind>,
+    /// The mail server's reason.
+    #[serde(rename = "Reason", deserialize_with = "lenient::text")]
+    pub reason: Option<String>,
+    /// When it bounced, as sent.
+    #[serde(rename = "Date", deserialize_with = "lenient::text")]
+    pub date: Option<String>,
+    /// Fields this SDK does not know, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl lenient::Item for Bounce {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
     }
 }
 
@@ -186,22 +195,20 @@ impl ListUnsubscribes {
                 };
                 let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
                 let ctx = this.client.ctx();
-                let mut request = raw
-                    .list_unsubscribes()
-                    .format(ctx.format.as_str())
-                    .start(start as i64);
+                let mut query = vec![("start", start.to_string())];
                 if let (Some(from), Some(to)) = (this.from, this.to) {
-                    request = request.date_range_from(from).date_range_to(to);
+                    query.push(("date_range_from", from.to_string()));
+                    query.push(("date_range_to", to.to_string()));
                 }
-                let items = empty_when_none(
-                    call(ctx, "listUnsubscribes", request.send())
-                        .await
-                        .map(|r| r.data),
-                )?;
-                Ok(Page {
-                    items: items.into_iter().map(Unsubscribe::from).collect(),
-                    next: None,
-                })
+                let items = v41_list(
+                    &raw,
+                    ctx,
+                    cg_raw_lists::operation("listUnsubscribes"),
+                    "/v4.1/lists/unsubscribe",
+                    &query,
+                )
+                .await?;
+                Ok(Page { items, next: None })
             })
         }))
     }
@@ -286,23 +293,23 @@ impl ListBounces {
                 };
                 let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
                 let ctx = this.client.ctx();
-                let mut request = raw
-                    .list_bounces()
-                    .format(ctx.format.as_str())
-                    .start(start as i64)
-                    .limit(u64::from(this.limit));
+                let mut query = vec![
+                    ("start", start.to_string()),
+                    ("limit", this.limit.to_string()),
+                ];
                 if let (Some(from), Some(to)) = (this.from, this.to) {
-                    request = request.date_range_from(from).date_range_to(to);
+                    query.push(("date_range_from", from.to_string()));
+                    query.push(("date_range_to", to.to_string()));
                 }
-                let items = empty_when_none(
-                    call(ctx, "listBounces", request.send())
-                        .await
-                        .map(|r| r.data),
-                )?;
-                Ok(Page {
-                    items: items.into_iter().map(Bounce::from).collect(),
-                    next: None,
-                })
+                let items = v41_list(
+                    &raw,
+                    ctx,
+                    cg_raw_lists::operation("listBounces"),
+                    "/v4.1/lists/bounce",
+                    &query,
+                )
+                .await?;
+                Ok(Page { items, next: None })
             })
         }))
     }

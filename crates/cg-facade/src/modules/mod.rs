@@ -4,6 +4,8 @@
 
 #[cfg(feature = "imports")]
 pub mod accounts;
+#[cfg(feature = "imports")]
+pub mod activities;
 #[cfg(feature = "anonymize")]
 pub mod anonymize;
 #[cfg(feature = "imports")]

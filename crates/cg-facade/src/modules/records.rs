@@ -13,7 +13,6 @@ use std::fmt;
 use cg_auth::HostFamily;
 use cg_errors::envelope::ValidationErrors;
 use cg_raw_imports::types;
-use uuid::Uuid;
 
 use crate::call::call_recorded;
 use crate::client::raw_client;
@@ -428,27 +427,23 @@ impl PutRecord {
     pub async fn send(self) -> Result<RecordOutcome> {
         let configuration = parse_configuration(&self.configuration)?;
         check(&self.record, self.encoding, self.local_checks)?;
-        import_checked(&self.client, configuration, &self.record, self.encoding)
+        import_checked(&self.client, &configuration, &self.record, self.encoding)
             .await
             .0
     }
 }
 
-/// The Inbound Mapping reference as a UUID.
-pub(crate) fn parse_configuration(configuration: &str) -> Result<Uuid> {
+/// The Inbound Mapping reference: any non-blank text. The examples show UUIDs, the
+/// built-in default mapping is `contact` (art 5000872718); the service decides.
+pub(crate) fn parse_configuration(configuration: &str) -> Result<String> {
     let text = configuration.trim();
     if text.is_empty() {
         return Err(Error::invalid(
             "configuration",
-            "is required: the Inbound Mapping's Reference (a UUID)",
+            "is required: the Inbound Mapping's Reference (e.g. `contact` or a UUID)",
         ));
     }
-    Uuid::parse_str(text).map_err(|e| {
-        Error::invalid(
-            "configuration",
-            format!("{configuration:?} is not a UUID ({e}); use the Inbound Mapping's Reference"),
-        )
-    })
+    Ok(text.to_owned())
 }
 
 /// [`Record::validate`] (when `local_checks`) plus what the chosen encoding cannot carry.
@@ -471,13 +466,13 @@ pub(crate) fn check(record: &Record, encoding: RecordEncoding, local_checks: boo
 /// how many attempts it took.
 pub(crate) async fn import_checked(
     client: &Client,
-    configuration: Uuid,
+    configuration: &str,
     record: &Record,
     encoding: RecordEncoding,
 ) -> (Result<RecordOutcome>, CallRecord) {
     let raw = raw_client!(client, cg_raw_imports, HostFamily::Imports);
     let body = types::RecordImport {
-        configuration,
+        configuration: configuration.to_owned(),
         record: record.to_map(),
     };
     let ctx = client.ctx();
@@ -605,9 +600,15 @@ mod tests {
     }
 
     #[test]
-    fn configuration_must_be_a_uuid() {
-        assert!(parse_configuration("9dd58237-c913-4073-9c76-07da0b49ff50").is_ok());
-        for bad in ["", "  ", "12305294-0b20-4009-b95d-c8123301d66"] {
+    fn configuration_is_any_non_blank_reference() {
+        for good in [
+            "9dd58237-c913-4073-9c76-07da0b49ff50",
+            "contact",
+            "12305294-0b20-4009-b95d-c8123301d66",
+        ] {
+            assert_eq!(parse_configuration(good).unwrap(), good);
+        }
+        for bad in ["", "  "] {
             let e = parse_configuration(bad).unwrap_err();
             assert!(
                 matches!(&e, Error::InvalidInput { field, .. } if field == "configuration"),

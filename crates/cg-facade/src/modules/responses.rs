@@ -7,12 +7,13 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use futures::stream::BoxStream;
 
-use cg_auth::HostFamily;
 use cg_raw_sync::types;
 
-use crate::call::call;
-use crate::client::raw_client;
-use crate::paging::{Fetch, Page, PageCursor, walk};
+use serde_json::{Map, Value};
+
+use crate::lenient;
+use crate::paging::{Cursor, Fetch, Page, PageCursor, walk};
+use crate::sync_page::cursor_page;
 use crate::{Client, Error, Result};
 
 /// The largest export page.
@@ -78,53 +79,104 @@ impl From<With> for types::ExportNonResponsesWithItem {
 }
 
 /// A segment value of a survey (`with[]=properties`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SurveyProperty {
     /// The field (segment) name.
-    pub field: String,
+    #[serde(deserialize_with = "lenient::text")]
+    pub field: Option<String>,
     /// Its value.
+    #[serde(deserialize_with = "lenient::text")]
     pub reference: Option<String>,
+    /// Fields this SDK does not know, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A driver chosen in the survey (`with[]=drivers`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SurveyDriver {
+    /// The driver's label.
+    #[serde(deserialize_with = "lenient::text")]
+    pub label: Option<String>,
+    /// Fields this SDK does not know, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// One exported survey: a response, or a non-response (answer fields absent).
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Contact and account data arrive flat (`first_name`, `account_name`) or nested
+/// (`contact: {first_name}`, `account: {name}`, the v6 shape, art 5000875861); both land
+/// in the flat fields. Fields the SDK cannot read, or does not know, are kept in `extra`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct SurveyResponse {
-    /// The CG-ID.
-    pub number_customergauge: u64,
+    /// The CG-ID (a number or a numeric string on the wire).
+    #[serde(deserialize_with = "lenient::number")]
+    pub number_customergauge: Option<u64>,
     /// The customer number.
+    #[serde(deserialize_with = "lenient::text")]
     pub number_customer: Option<String>,
     /// Contact e-mail address.
+    #[serde(deserialize_with = "lenient::text")]
     pub email: Option<String>,
     /// Contact phone.
+    #[serde(deserialize_with = "lenient::text")]
     pub phone: Option<String>,
     /// Contact first name.
+    #[serde(deserialize_with = "lenient::text")]
     pub first_name: Option<String>,
     /// Contact last name.
+    #[serde(deserialize_with = "lenient::text")]
     pub last_name: Option<String>,
     /// The account's name.
+    #[serde(deserialize_with = "lenient::text")]
     pub account_name: Option<String>,
     /// The account's number.
+    #[serde(deserialize_with = "lenient::text")]
     pub account_number: Option<String>,
     /// The Net Promoter Score answer, 0 to 10; absent for non-responses.
+    #[serde(deserialize_with = "lenient::number")]
     pub nps: Option<u8>,
     /// The comment.
+    #[serde(deserialize_with = "lenient::text")]
     pub comment: Option<String>,
     /// When the record was created, `YYYY-MM-DD HH:MM:SS` as sent.
+    #[serde(deserialize_with = "lenient::text")]
     pub date_creation: Option<String>,
     /// The order date.
+    #[serde(deserialize_with = "lenient::text")]
     pub date_order: Option<String>,
     /// When the survey was sent.
+    #[serde(deserialize_with = "lenient::text")]
     pub date_sent: Option<String>,
     /// When the survey was answered; absent for non-responses.
+    #[serde(deserialize_with = "lenient::text")]
     pub date_survey_response: Option<String>,
     /// Segment data (with [`With::Properties`]).
+    #[serde(deserialize_with = "lenient::list")]
     pub properties: Vec<SurveyProperty>,
-    /// Labels of the drivers chosen (with [`With::Drivers`]).
-    pub drivers: Vec<String>,
+    /// The drivers chosen (with [`With::Drivers`]).
+    #[serde(deserialize_with = "lenient::list")]
+    pub drivers: Vec<SurveyDriver>,
     /// Tags (with [`With::Tags`]).
+    #[serde(deserialize_with = "lenient::list")]
     pub tags: Vec<String>,
     /// Additional questions, as sent (with [`With::Questions`]).
-    pub questions: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub questions: Vec<Map<String, Value>>,
+    /// Fields this SDK does not know (or could not read), as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl lenient::Item for SurveyResponse {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl SurveyResponse {
@@ -132,65 +184,64 @@ impl SurveyResponse {
     pub fn property(&self, field: &str) -> Option<&str> {
         self.properties
             .iter()
-            .find(|p| p.field == field)
+            .find(|p| p.field.as_deref() == Some(field))
             .and_then(|p| p.reference.as_deref())
     }
-}
 
-fn survey(operation: &'static str, raw: types::SurveyResponse) -> Result<SurveyResponse> {
-    let decode = |problem: String| Error::Decode {
-        operation,
-        status: None,
-        problem,
-        body: String::new(),
-    };
-    let id = raw
-        .number_customergauge
-        .ok_or_else(|| decode("an exported item has no number_customergauge".into()))?;
-    let id_text = id.to_string();
-    let number_customergauge = id_text.trim().parse().map_err(|_| {
-        decode(format!(
-            "number_customergauge {id_text:?} is not a non-negative whole number"
-        ))
-    })?;
-    let nps = match raw.nps {
-        None => None,
-        Some(n) => Some(
-            u8::try_from(n)
-                .ok()
-                .filter(|n| *n <= 10)
-                .ok_or_else(|| decode(format!("nps {n} is not a score from 0 to 10")))?,
-        ),
-    };
-    Ok(SurveyResponse {
-        number_customergauge,
-        number_customer: raw.number_customer,
-        email: raw.email,
-        phone: raw.phone,
-        first_name: raw.first_name,
-        last_name: raw.last_name,
-        account_name: raw.account_name,
-        account_number: raw.account_number,
-        nps,
-        comment: raw.comment,
-        date_creation: raw.date_creation,
-        date_order: raw.date_order,
-        date_sent: raw.date_sent,
-        date_survey_response: raw.date_survey_response,
-        properties: raw
-            .properties
-            .into_iter()
-            .filter_map(|p| {
-                p.field.map(|field| SurveyProperty {
-                    field,
-                    reference: p.reference,
-                })
-            })
-            .collect(),
-        drivers: raw.drivers.into_iter().filter_map(|d| d.label).collect(),
-        tags: raw.tags,
-        questions: raw.questions.into_iter().map(|q| q.0).collect(),
-    })
+    /// Labels of the drivers chosen.
+    pub fn driver_labels(&self) -> impl Iterator<Item = &str> {
+        self.drivers.iter().filter_map(|d| d.label.as_deref())
+    }
+
+    /// Moves the nested `contact` / `account` objects into the flat fields (a flat value
+    /// wins); keys the SDK does not know stay in `extra` under the object's name.
+    fn flatten_nested(mut self) -> Self {
+        for (object, keys) in [
+            (
+                "contact",
+                &[
+                    ("first_name", 0usize),
+                    ("last_name", 1),
+                    ("email", 2),
+                    ("phone", 3),
+                ][..],
+            ),
+            ("account", &[("name", 4), ("number", 5)][..]),
+        ] {
+            let Some(Value::Object(mut nested)) = self.extra.remove(object) else {
+                continue;
+            };
+            for (key, slot) in keys {
+                let Some(value) = nested.remove(*key) else {
+                    continue;
+                };
+                let text = match value {
+                    Value::String(s) => Some(s),
+                    Value::Null => None,
+                    v @ (Value::Number(_) | Value::Bool(_)) => Some(v.to_string()),
+                    odd => {
+                        nested.insert((*key).to_owned(), odd);
+                        continue;
+                    }
+                };
+                let field = match slot {
+                    0 => &mut self.first_name,
+                    1 => &mut self.last_name,
+                    2 => &mut self.email,
+                    3 => &mut self.phone,
+                    4 => &mut self.account_name,
+                    _ => &mut self.account_number,
+                };
+                if field.is_none() {
+                    *field = text;
+                }
+            }
+            if !nested.is_empty() {
+                self.extra.insert(object.to_owned(), Value::Object(nested));
+            }
+        }
+        self
+    }
 }
 
 impl Client {
@@ -245,7 +296,7 @@ pub struct Export {
     period_field: Option<PeriodField>,
     with: Vec<With>,
     per_page: u32,
-    cursor: Option<String>,
+    cursor: Option<Cursor>,
 }
 
 impl Export {
@@ -299,7 +350,7 @@ impl Export {
     }
 
     /// Resumes after the page that handed out this cursor ([`Page::next`]).
-    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
+    pub fn cursor(mut self, cursor: impl Into<Cursor>) -> Self {
         self.cursor = Some(cursor.into()).filter(|c| !c.is_empty());
         self
     }
@@ -334,53 +385,39 @@ impl Export {
                 let PageCursor::Token(token) = cursor else {
                     return Err(Error::invalid("cursor", "the export pages by cursor"));
                 };
-                let raw = raw_client!(this.client, cg_raw_sync, HostFamily::Api);
-                let ctx = this.client.ctx();
-                let operation = this.operation();
-                let per_page = u64::from(this.per_page);
-                let field = this.period_field.map(types::PeriodField::from);
-                macro_rules! export {
-                    ($builder:expr, $with:ty) => {{
-                        let mut request = $builder.per_page(per_page);
-                        if let Some(token) = token {
-                            request = request.cursor(token);
-                        }
-                        if let Some(field) = field {
-                            request = request.period_field(field);
-                        }
-                        if let Some(since) = this.since {
-                            request = request.period_start(since);
-                        }
-                        if let Some(until) = this.until {
-                            request = request.period_end(until);
-                        }
-                        if !this.with.is_empty() {
-                            request = request.with(
-                                this.with
-                                    .iter()
-                                    .map(|w| <$with>::from(*w))
-                                    .collect::<Vec<_>>(),
-                            );
-                        }
-                        call(ctx, operation, request.send()).await?
-                    }};
+                let mut query = vec![("per_page", this.per_page.to_string())];
+                if let Some(token) = token {
+                    query.push(("cursor", token.to_string()));
                 }
-                let page: types::SyncResponsesPage = if this.responses {
-                    export!(raw.export_responses(), types::ExportResponsesWithItem)
+                if let Some(field) = this.period_field {
+                    query.push(("period[field]", types::PeriodField::from(field).to_string()));
+                }
+                if let Some(since) = this.since {
+                    query.push(("period[start]", since.format("%Y-%m-%d").to_string()));
+                }
+                if let Some(until) = this.until {
+                    query.push(("period[end]", until.format("%Y-%m-%d").to_string()));
+                }
+                for w in &this.with {
+                    query.push((
+                        "with[]",
+                        types::ExportResponsesWithItem::from(*w).to_string(),
+                    ));
+                }
+                let path = if this.responses {
+                    "/v7/rest/sync/responses"
                 } else {
-                    export!(
-                        raw.export_non_responses(),
-                        types::ExportNonResponsesWithItem
-                    )
+                    "/v7/rest/sync/non-responses"
                 };
-                let items = page
-                    .data
-                    .into_iter()
-                    .map(|r| survey(operation, r))
-                    .collect::<Result<Vec<_>>>()?;
+                let page: Page<SurveyResponse> =
+                    cursor_page(&this.client, this.operation(), path, &query).await?;
                 Ok(Page {
-                    items,
-                    next: page.cursor.and_then(|c| c.next),
+                    items: page
+                        .items
+                        .into_iter()
+                        .map(SurveyResponse::flatten_nested)
+                        .collect(),
+                    next: page.next,
                 })
             })
         }))

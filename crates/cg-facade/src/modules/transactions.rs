@@ -144,7 +144,7 @@ const OP_LIST: &str = "listTransactions";
 fn decode_problem(operation: &'static str, problem: String) -> Error {
     Error::Decode {
         operation,
-        status: None,
+        status: crate::decode::SUCCESS_STATUS,
         problem,
         body: String::new(),
     }
