@@ -143,6 +143,7 @@ mod tests {
             FaultConfig::default(),
             Duration::from_secs(60),
             10,
+            crate::Profile::Standard,
         )
     }
 

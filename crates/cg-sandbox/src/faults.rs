@@ -1,11 +1,12 @@
 //! Injected faults for reliability tests: server errors, 429 with `Retry-After`, latency,
-//! slow answers, dropped connections and malformed bodies. Off by default; random
-//! choices come from a seeded generator, so a run is reproducible.
+//! slow answers, dropped connections, malformed bodies, and a rate limit (a token bucket
+//! per client). Off by default; random choices come from a seeded generator, so a run is
+//! reproducible.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -56,6 +57,72 @@ impl Fault {
     }
 }
 
+/// A rate limit: a token bucket of `burst` requests per client (per access token or API
+/// key: the `Authorization` value), refilled at `per_second`. A request that finds the
+/// bucket empty is answered `429` with `Retry-After` (whole seconds until a token is
+/// back, at least 1) and is not processed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Sustained requests per second per client.
+    pub per_second: f64,
+    /// Requests a client may send at once (the bucket's size).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// `per_second` with a burst of `burst`.
+    pub fn new(per_second: f64, burst: u32) -> RateLimit {
+        RateLimit { per_second, burst }
+    }
+
+    /// `per_second` with a burst of one second's worth (at least 1).
+    pub fn per_second(per_second: f64) -> RateLimit {
+        let burst = if per_second.is_finite() && per_second >= 1.0 {
+            u32::try_from(per_second.ceil() as u64).unwrap_or(u32::MAX)
+        } else {
+            1
+        };
+        RateLimit::new(per_second, burst)
+    }
+}
+
+/// One client's bucket.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn full(limit: RateLimit, now: Instant) -> Bucket {
+        Bucket {
+            tokens: f64::from(limit.burst),
+            last: now,
+        }
+    }
+
+    /// Takes a token at `now`, or says how many seconds until one is back.
+    fn take(&mut self, limit: RateLimit, now: Instant) -> Result<(), u64> {
+        let rate = if limit.per_second.is_finite() && limit.per_second > 0.0 {
+            limit.per_second
+        } else {
+            0.0
+        };
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate).min(f64::from(limit.burst));
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Ok(());
+        }
+        if rate == 0.0 {
+            return Err(3600);
+        }
+        let wait = ((1.0 - self.tokens) / rate).ceil();
+        Err(if wait >= 1.0 { wait as u64 } else { 1 })
+    }
+}
+
 /// What faults to inject. `FaultConfig::default()` injects nothing.
 ///
 /// Each request of an affected family first takes the next entry of `script`, if any;
@@ -93,6 +160,8 @@ pub struct FaultConfig {
     pub families: Vec<Family>,
     /// Faults for the next requests, in order, before any random one.
     pub script: Vec<Fault>,
+    /// A rate limit per client, checked before every other fault (see [`RateLimit`]).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for FaultConfig {
@@ -111,6 +180,7 @@ impl Default for FaultConfig {
             after_processing: false,
             families: vec![Family::Api, Family::Imports],
             script: Vec::new(),
+            rate_limit: None,
         }
     }
 }
@@ -177,6 +247,12 @@ impl FaultConfig {
         self
     }
 
+    /// Sets (or with `None` removes) the rate limit.
+    pub fn rate_limit(mut self, limit: impl Into<Option<RateLimit>>) -> FaultConfig {
+        self.rate_limit = limit.into();
+        self
+    }
+
     /// Sets the scripted faults for the next requests.
     pub fn script(mut self, faults: impl IntoIterator<Item = Fault>) -> FaultConfig {
         self.script = faults.into_iter().collect();
@@ -191,6 +267,7 @@ impl FaultConfig {
             || self.drop_rate > 0.0
             || self.malformed_rate > 0.0
             || !self.script.is_empty()
+            || self.rate_limit.is_some()
     }
 }
 
@@ -215,6 +292,7 @@ struct Inner {
     config: FaultConfig,
     rng: StdRng,
     script: VecDeque<Fault>,
+    buckets: HashMap<String, Bucket>,
 }
 
 /// The fault injector shared by the listeners.
@@ -231,6 +309,7 @@ impl FaultEngine {
                 config: FaultConfig::default(),
                 rng: StdRng::seed_from_u64(0),
                 script: VecDeque::new(),
+                buckets: HashMap::new(),
             }),
         };
         engine.set(config);
@@ -242,6 +321,7 @@ impl FaultEngine {
         let mut inner = self.lock();
         inner.rng = StdRng::seed_from_u64(config.seed);
         inner.script = config.script.iter().cloned().collect();
+        inner.buckets.clear();
         self.active.store(config.is_active(), Ordering::Release);
         inner.config = config;
     }
@@ -266,8 +346,12 @@ impl FaultEngine {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Decides the fate of one request.
-    pub(crate) fn plan(&self, family: Family) -> Plan {
+    /// Decides the fate of one request of `client` (its `Authorization` value).
+    pub(crate) fn plan(&self, family: Family, client: &str) -> Plan {
+        self.plan_at(family, client, Instant::now())
+    }
+
+    fn plan_at(&self, family: Family, client: &str, now: Instant) -> Plan {
         if !self.active.load(Ordering::Acquire) {
             return Plan::default();
         }
@@ -280,6 +364,23 @@ impl FaultEngine {
             after: inner.config.after_processing,
             ..Plan::default()
         };
+        if let Some(limit) = inner.config.rate_limit {
+            let bucket = match inner.buckets.get_mut(client) {
+                Some(b) => b,
+                None => inner
+                    .buckets
+                    .entry(client.to_owned())
+                    .or_insert(Bucket::full(limit, now)),
+            };
+            if let Err(retry_after_secs) = bucket.take(limit, now) {
+                plan.after = false;
+                plan.label = Some(format!(
+                    "rate limit exceeded (retry after {retry_after_secs} s)"
+                ));
+                plan.fault = Some(Fault::RateLimit { retry_after_secs });
+                return plan;
+            }
+        }
         let fault = match inner.script.pop_front() {
             Some(f) => Some(f),
             None => draw(&mut inner),
@@ -416,7 +517,7 @@ mod tests {
     #[test]
     fn off_by_default() {
         let engine = FaultEngine::new(FaultConfig::default());
-        let plan = engine.plan(Family::Api);
+        let plan = engine.plan(Family::Api, "");
         assert!(plan.fault.is_none() && plan.delay.is_zero());
     }
 
@@ -430,7 +531,7 @@ mod tests {
         let run = || {
             let engine = FaultEngine::new(config.clone());
             (0..50)
-                .map(|_| engine.plan(Family::Api).label)
+                .map(|_| engine.plan(Family::Api, "").label)
                 .collect::<Vec<_>>()
         };
         let a = run();
@@ -460,6 +561,43 @@ mod tests {
     }
 
     #[test]
+    fn token_bucket_per_client() {
+        let limit = RateLimit::new(2.0, 3);
+        let engine = FaultEngine::new(FaultConfig::default().rate_limit(limit));
+        let t0 = Instant::now();
+        let limited = |client: &str, at: Instant| {
+            engine
+                .plan_at(Family::Api, client, at)
+                .fault
+                .map(|f| match f {
+                    Fault::RateLimit { retry_after_secs } => retry_after_secs,
+                    other => panic!("{other:?}"),
+                })
+        };
+        let burst: Vec<_> = (0..5).map(|_| limited("Bearer a", t0)).collect();
+        assert_eq!(burst, vec![None, None, None, Some(1), Some(1)]);
+        assert_eq!(
+            limited("Bearer b", t0),
+            None,
+            "another client has its own bucket"
+        );
+        // Half a second later one token is back (2 per second), then none.
+        let later = t0 + Duration::from_millis(500);
+        assert_eq!(limited("Bearer a", later), None);
+        assert_eq!(limited("Bearer a", later), Some(1));
+        // The bucket never holds more than the burst.
+        let much_later = t0 + Duration::from_secs(60);
+        let refilled: Vec<_> = (0..4).map(|_| limited("Bearer a", much_later)).collect();
+        assert_eq!(refilled, vec![None, None, None, Some(1)]);
+        let slow = RateLimit::new(0.1, 1);
+        let mut bucket = Bucket::full(slow, t0);
+        assert_eq!(bucket.take(slow, t0), Ok(()));
+        assert_eq!(bucket.take(slow, t0), Err(10));
+        assert_eq!(RateLimit::per_second(200.0).burst, 200);
+        assert_eq!(RateLimit::per_second(0.5).burst, 1);
+    }
+
+    #[test]
     fn script_then_nothing() {
         let engine = FaultEngine::new(FaultConfig::default().script([
             Fault::Status(503),
@@ -467,13 +605,13 @@ mod tests {
             Fault::Drop,
         ]));
         assert_eq!(
-            engine.plan(Family::Auth).fault,
+            engine.plan(Family::Auth, "").fault,
             None,
             "auth is not affected by default"
         );
-        assert_eq!(engine.plan(Family::Api).fault, Some(Fault::Status(503)));
-        assert_eq!(engine.plan(Family::Api).fault, None);
-        assert_eq!(engine.plan(Family::Imports).fault, Some(Fault::Drop));
-        assert_eq!(engine.plan(Family::Imports).fault, None);
+        assert_eq!(engine.plan(Family::Api, "").fault, Some(Fault::Status(503)));
+        assert_eq!(engine.plan(Family::Api, "").fault, None);
+        assert_eq!(engine.plan(Family::Imports, "").fault, Some(Fault::Drop));
+        assert_eq!(engine.plan(Family::Imports, "").fault, None);
     }
 }

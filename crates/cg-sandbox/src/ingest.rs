@@ -12,7 +12,10 @@ pub(crate) fn upsert_account(
     update: impl FnOnce(&mut Account),
 ) -> bool {
     let now = params::now_string();
-    if let Some(account) = state.accounts.iter_mut().find(|a| a.reference == reference) {
+    if let Some(account) = state
+        .account_position(reference)
+        .and_then(|i| state.accounts.get_mut(i))
+    {
         update(account);
         account.date_updated = now;
         return false;
@@ -27,6 +30,7 @@ pub(crate) fn upsert_account(
     };
     update(&mut account);
     state.accounts.push(account);
+    state.index_new_account(state.accounts.len() - 1);
     true
 }
 
@@ -43,30 +47,24 @@ pub(crate) struct ContactData<'a> {
 /// Creates or updates the contact with this e-mail address (else this phone).
 pub(crate) fn upsert_contact(state: &mut State, data: &ContactData<'_>) {
     let now = params::now_string();
-    let found = state
-        .contacts
-        .iter_mut()
-        .find(|c| match (data.email, data.phone) {
-            (Some(e), _) => c
-                .email
-                .as_deref()
-                .is_some_and(|ce| ce.eq_ignore_ascii_case(e)),
-            (None, Some(p)) => c.email.is_none() && c.phone.as_deref() == Some(p),
-            (None, None) => false,
-        });
-    let contact = match found {
-        Some(c) => c,
+    let found = match (data.email, data.phone) {
+        (Some(e), _) => state.contact_by_email(e),
+        (None, Some(p)) => state.contact_by_phone_only(p),
+        (None, None) => None,
+    };
+    let (position, created) = match found {
+        Some(i) => (i, false),
         None => {
             state.counters.contact += 1;
             state.contacts.push(Contact {
                 id: state.counters.contact,
                 ..Contact::default()
             });
-            let Some(c) = state.contacts.last_mut() else {
-                return;
-            };
-            c
+            (state.contacts.len() - 1, true)
         }
+    };
+    let Some(contact) = state.contacts.get_mut(position) else {
+        return;
     };
     let set = |slot: &mut Option<String>, v: Option<&str>| {
         if let Some(v) = v {
@@ -79,6 +77,9 @@ pub(crate) fn upsert_contact(state: &mut State, data: &ContactData<'_>) {
     set(&mut contact.last_name, data.last_name);
     set(&mut contact.account, data.account);
     contact.date_updated = now;
+    if created {
+        state.index_new_contact(position);
+    }
 }
 
 /// Columns a row maps onto survey attributes (everything else goes to `fields`).

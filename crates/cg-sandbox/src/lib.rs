@@ -3,17 +3,20 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod activities;
 mod anonymize;
 mod app;
 mod auth;
 mod faults;
 mod files;
 mod hierarchy;
+mod index;
 mod ingest;
 mod lists;
 mod log;
 mod params;
 pub mod persist;
+mod profile;
 mod reasons;
 mod records;
 mod report;
@@ -38,13 +41,15 @@ use rand::distr::Alphanumeric;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, FaultConfig};
+pub use faults::{Fault, FaultConfig, RateLimit};
 pub use files::{MAX_FILE_BYTES, MAX_RECORD_ROWS, MAX_REVENUE_ROWS};
 pub use log::{AuthKind, Family, LoggedRequest};
-pub use seed::{DEMO_TOUCHPOINTS, demo_configuration};
+pub use profile::Profile;
+pub use seed::{DEMO_TOUCHPOINTS, demo_configuration, demo_configuration_without_rule};
 pub use state::{
     Configuration, DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONFIGURATION,
-    DEMO_OPEN_CONFIGURATION, FieldFormat, FieldSetting, FieldTarget, State,
+    DEMO_CONFIGURATION_NO_RULE, DEMO_OPEN_CONFIGURATION, DuplicationRule, FieldFormat,
+    FieldSetting, FieldTarget, State,
 };
 
 use app::App;
@@ -65,6 +70,7 @@ pub struct SandboxBuilder {
     host: IpAddr,
     base_port: u16,
     log_capacity: usize,
+    profile: Profile,
 }
 
 impl Default for SandboxBuilder {
@@ -78,6 +84,7 @@ impl Default for SandboxBuilder {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             base_port: 0,
             log_capacity: DEFAULT_LOG_CAPACITY,
+            profile: Profile::Standard,
         }
     }
 }
@@ -134,6 +141,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// The shape of the answers (default [`Profile::Standard`]; see [`Profile`]).
+    pub fn profile(mut self, profile: Profile) -> SandboxBuilder {
+        self.profile = profile;
+        self
+    }
+
     /// Binds the three listeners and starts serving on the current tokio runtime.
     ///
     /// # Panics
@@ -176,6 +189,7 @@ impl SandboxBuilder {
             self.faults,
             self.token_ttl,
             self.log_capacity,
+            self.profile,
         ));
         let (shutdown, stop) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -270,7 +284,11 @@ impl Sandbox {
 
     /// Reads or changes the state (a change is saved like any other).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        self.app.store.write(f)
+        self.app.store.write(|s| {
+            let result = f(s);
+            s.reindex();
+            result
+        })
     }
 
     /// The demo client's (client id, client secret).
@@ -286,6 +304,12 @@ impl Sandbox {
     /// Reference of the demo Inbound Mapping ([`demo_configuration`]).
     pub fn demo_configuration(&self) -> String {
         DEMO_CONFIGURATION.to_owned()
+    }
+
+    /// Reference of the demo mapping without a duplication rule
+    /// ([`DEMO_CONFIGURATION_NO_RULE`], [`demo_configuration_without_rule`]).
+    pub fn demo_configuration_without_rule(&self) -> String {
+        DEMO_CONFIGURATION_NO_RULE.to_owned()
     }
 
     /// Registers an OAuth2 client.
@@ -337,6 +361,17 @@ impl Sandbox {
     /// Appends faults for the next requests of the affected families.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.app.faults.push(faults);
+    }
+
+    /// The answer profile in use.
+    pub fn profile(&self) -> Profile {
+        self.app.profile()
+    }
+
+    /// Switches the answer profile for the next requests (the state is unchanged, so
+    /// both profiles can be compared on the very same items).
+    pub fn set_profile(&self, profile: Profile) {
+        self.app.set_profile(profile);
     }
 
     /// Changes the lifetime of tokens issued from now on.

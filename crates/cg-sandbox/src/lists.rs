@@ -86,6 +86,7 @@ pub(crate) fn add_unsubscribe(app: &App, params: &Params) -> V41Result {
             email: email.to_owned(),
             date: params::now_string(),
         });
+        s.index_unsubscribe(email);
         Ok(())
     })?;
     Ok(Val::obj().with("Message", "Record added"))

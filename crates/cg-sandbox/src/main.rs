@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cg_sandbox::{FaultConfig, Sandbox};
+use cg_sandbox::{FaultConfig, Profile, RateLimit, Sandbox};
 use clap::Parser;
 
 /// A local, stateful emulator of the CustomerGauge API.
@@ -46,10 +46,25 @@ struct Args {
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
 
+    /// Shape of the answers: `standard` (as the spec) or `variant` (the other shape the
+    /// docs allow: numbers as strings and strings as numbers, nested v7 contact/account,
+    /// unknown enum values, null lists, extra fields; same items).
+    #[arg(long, value_name = "PROFILE", default_value = "standard")]
+    profile: Profile,
+
     /// Faults to inject, as FaultConfig JSON or @FILE, e.g.
     /// '{"seed":1,"server_error_rate":0.1,"latency_ms":50}'.
     #[arg(long, value_name = "JSON")]
     faults: Option<String>,
+
+    /// Rate limit: R requests per second per client (access token or API key); beyond
+    /// it, 429 with Retry-After. Overrides `rate_limit` of --faults.
+    #[arg(long, value_name = "R")]
+    rate_limit: Option<f64>,
+
+    /// Burst of the rate limit: requests a client may send at once (default: R, at least 1).
+    #[arg(long, value_name = "N", requires = "rate_limit")]
+    rate_limit_burst: Option<u32>,
 }
 
 fn faults(arg: Option<&str>) -> Result<FaultConfig, String> {
@@ -81,13 +96,24 @@ async fn stopped() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let faults = match faults(args.faults.as_deref()) {
+    let mut faults = match faults(args.faults.as_deref()) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("cg-sandbox: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Some(rate) = args.rate_limit {
+        if !(rate.is_finite() && rate > 0.0) {
+            eprintln!("cg-sandbox: --rate-limit must be a positive number, got {rate}");
+            return ExitCode::from(2);
+        }
+        let limit = RateLimit::per_second(rate);
+        faults.rate_limit = Some(match args.rate_limit_burst {
+            Some(burst) => RateLimit::new(rate, burst),
+            None => limit,
+        });
+    }
     let mut clients = Vec::new();
     for pair in &args.clients {
         match pair.split_once(':') {
@@ -105,6 +131,7 @@ async fn main() -> ExitCode {
         .port(args.port)
         .seed_demo(args.seed_demo)
         .token_ttl(Duration::from_secs(args.token_ttl))
+        .profile(args.profile)
         .faults(faults);
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
@@ -139,6 +166,15 @@ async fn main() -> ExitCode {
     println!("configuration  {}", sandbox.demo_configuration());
     if let Some(path) = &args.state {
         println!("state          {}", path.display());
+    }
+    if let Some(limit) = sandbox.faults().rate_limit {
+        println!(
+            "rate_limit     {}/s per client, burst {}",
+            limit.per_second, limit.burst
+        );
+    }
+    if args.profile != Profile::Standard {
+        println!("profile        {}", args.profile);
     }
     stopped().await;
     sandbox.shutdown().await;

@@ -3,14 +3,15 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Duration as Days, Utc};
+use chrono::Utc;
 
 use crate::app::App;
 use crate::ingest;
 use crate::params;
 use crate::respond::{self, Validation};
 use crate::state::{
-    Configuration, FieldFormat, FieldSetting, FieldTarget, State, Survey, SurveyKind,
+    Configuration, DuplicationRule, FieldFormat, FieldSetting, FieldTarget, State, Survey,
+    SurveyKind,
 };
 
 /// A value of `record`.
@@ -280,15 +281,15 @@ fn survey_of(reference: &str, config: &Configuration, fields: &[(String, Value)]
 }
 
 /// The CG-ID of the latest survey of the same contact within the window, if any.
-fn duplicate_of(state: &State, survey: &Survey, days: u32) -> Option<u64> {
-    let since = Utc::now()
-        .naive_utc()
-        .checked_sub_signed(Days::days(i64::from(days)))
+fn duplicate_of(state: &State, survey: &Survey, rule: DuplicationRule) -> Option<u64> {
+    let since = chrono::Duration::from_std(rule.window)
+        .ok()
+        .and_then(|window| Utc::now().naive_utc().checked_sub_signed(window))
         .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
     state
-        .surveys
-        .iter()
-        .rev()
+        .survey_ids_of(survey.email.as_deref(), survey.phone.as_deref())
+        .into_iter()
+        .filter_map(|id| state.survey(id))
         .filter(|s| !s.anonymized && s.date_creation >= since)
         .find(|s| match (&survey.email, &survey.phone) {
             (Some(e), _) => s
@@ -343,8 +344,8 @@ pub(crate) fn put(app: &App, content_type: Option<&str>, body: &[u8]) -> Respons
     }
     let survey = survey_of(&reference, &config, fields);
     let duplicate = app.store.write(|s| {
-        if let Some(days) = config.duplication_window_days
-            && let Some(earlier) = duplicate_of(s, &survey, days)
+        if let Some(rule) = config.duplication
+            && let Some(earlier) = duplicate_of(s, &survey, rule)
         {
             return Some(earlier);
         }

@@ -15,8 +15,8 @@ use crate::params::{self, Params};
 use crate::respond::{self, ApiError, Format, V41Result};
 use crate::state::{SurveyKind, UploadKind};
 use crate::{
-    accounts, anonymize, auth, files, hierarchy, lists, reasons, records, report, stream, sync,
-    transactions, workflow,
+    accounts, activities, anonymize, auth, files, hierarchy, lists, reasons, records, report,
+    stream, sync, transactions, workflow,
 };
 
 /// Largest request body read (uploads are refused above 2 MB with a proper error).
@@ -121,9 +121,10 @@ fn auth_family(app: &App, call: &Call) -> Response {
 }
 
 fn imports(app: &App, call: &Call) -> Response {
-    let records = match call.path.as_str() {
-        "/records/" | "/records" => true,
-        "/accounts" | "/accounts/" => false,
+    let put: fn(&App, Option<&str>, &[u8]) -> Response = match call.path.as_str() {
+        "/records/" | "/records" => records::put,
+        "/accounts" | "/accounts/" => accounts::put,
+        "/activities" | "/activities/" => activities::put,
         _ => return not_found(),
     };
     if call.method != Method::PUT {
@@ -132,11 +133,8 @@ fn imports(app: &App, call: &Call) -> Response {
     if !auth::authorized(app, &call.headers, false) {
         return unauthenticated();
     }
-    if records {
-        records::put(app, call.content_type(), &call.body)
-    } else {
-        accounts::put(app, call.content_type(), &call.body)
-    }
+    app.profile()
+        .imports(put(app, call.content_type(), &call.body))
 }
 
 async fn api(app: &App, call: &Call) -> Response {
@@ -154,7 +152,7 @@ async fn api(app: &App, call: &Call) -> Response {
 
 fn v7(app: &App, call: &Call, rest: &str) -> Response {
     let (allowed, method) = match rest {
-        "sync/responses" | "sync/non-responses" => ("GET", Method::GET),
+        "sync/responses" | "sync/non-responses" | "sync/close-loop" => ("GET", Method::GET),
         "close-loop/status" => ("PUT", Method::PUT),
         _ => return not_found(),
     };
@@ -167,6 +165,7 @@ fn v7(app: &App, call: &Call, rest: &str) -> Response {
     match rest {
         "sync/responses" => sync::export(app, true, &call.query),
         "sync/non-responses" => sync::export(app, false, &call.query),
+        "sync/close-loop" => sync::cases(app, &call.query),
         _ => sync::close_loop(app, &call.body),
     }
 }
@@ -239,7 +238,7 @@ async fn v41(app: &App, call: &Call, rest: &str) -> Response {
     }
     let result = v41_call(app, call, module).await;
     match result {
-        Ok(data) => respond::v41_data(format, data),
+        Ok(data) => respond::v41_data(format, app.profile().v41(module, data)),
         Err(e) => e.into_response(format),
     }
 }

@@ -4,9 +4,10 @@
 use chrono::{Duration as Days, NaiveDate, NaiveDateTime, Utc};
 
 use crate::state::{
-    Account, Bounce, Configuration, Contact, DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-    DEMO_CONFIGURATION, DEMO_OPEN_CONFIGURATION, Division, FieldFormat, FieldSetting, FieldTarget,
-    GLOBAL_DIVISION_ID, Reason, State, Survey, SurveyKind, Unsubscribe, Upload, UploadKind,
+    Account, Bounce, Case, Configuration, Contact, DEMO_API_KEY, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, DEMO_CONFIGURATION, DEMO_CONFIGURATION_NO_RULE, DEMO_OPEN_CONFIGURATION,
+    Division, FieldFormat, FieldSetting, FieldTarget, GLOBAL_DIVISION_ID, Reason, State, Survey,
+    SurveyKind, Unsubscribe, Upload, UploadKind,
 };
 
 /// Touchpoints that exist in the demo system (the demo mapping restricts to these).
@@ -34,7 +35,15 @@ pub fn demo_configuration() -> Configuration {
         .duplication_window_days(30)
 }
 
-/// Credentials, the two demo mappings, and reason codes.
+/// The demo Inbound Mapping's field settings without a duplication rule
+/// ([`DEMO_CONFIGURATION_NO_RULE`]).
+pub fn demo_configuration_without_rule() -> Configuration {
+    let mut configuration = demo_configuration().duplication(None);
+    configuration.name = "Demo survey import (no duplication rule)".to_owned();
+    configuration
+}
+
+/// Credentials, the three demo mappings, and reason codes.
 pub(crate) fn setup(state: &mut State) {
     state
         .clients
@@ -43,6 +52,10 @@ pub(crate) fn setup(state: &mut State) {
     state
         .configurations
         .insert(DEMO_CONFIGURATION.to_owned(), demo_configuration());
+    state.configurations.insert(
+        DEMO_CONFIGURATION_NO_RULE.to_owned(),
+        demo_configuration_without_rule(),
+    );
     state.configurations.insert(
         DEMO_OPEN_CONFIGURATION.to_owned(),
         Configuration::standard("Demo contact import (no rules)"),
@@ -272,6 +285,8 @@ pub(crate) fn demo(state: &mut State) {
         state.push_survey(survey);
     }
 
+    seed_cases(state);
+
     let uploads = [
         (
             UploadKind::CompanyRevenue,
@@ -327,6 +342,45 @@ pub(crate) fn demo(state: &mut State) {
             logs,
             created_surveys: Vec::new(),
         });
+    }
+}
+
+/// A status and how many days ago it was set.
+type CaseStep = (&'static str, i64);
+
+/// Close-loop cases of three demo responses (survey 4 stays without one): one open, one
+/// in progress with a note, one closed. Only the case is seeded, not the v4.1 workflow
+/// fields, so the demo's workflow state stays empty as before.
+fn seed_cases(state: &mut State) {
+    let steps: [(u64, &[CaseStep], Option<&str>); 3] = [
+        (3, &[("open", 5)], None),
+        (
+            2,
+            &[("open", 12), ("progress", 11)],
+            Some("Called the customer"),
+        ),
+        (5, &[("open", 15), ("progress", 14), ("closed", 13)], None),
+    ];
+    for (id, changes, note) in steps {
+        if state.survey(id).is_none() {
+            continue;
+        }
+        state.counters.case += 1;
+        let mut case = Case {
+            id: state.counters.case,
+            note: note.map(str::to_owned),
+            ..Case::default()
+        };
+        for (status, age_days) in changes {
+            let at = days_ago(*age_days);
+            if case.created_at.is_empty() {
+                case.created_at = at.clone();
+            }
+            crate::sync::apply_status(&mut case, status, &at);
+        }
+        if let Some(survey) = state.survey_mut(id) {
+            survey.workflow.case = Some(case);
+        }
     }
 }
 

@@ -47,7 +47,12 @@ async fn serve(
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(crate::log::redact_query);
     let auth = AuthKind::of(request.headers());
-    let plan = app.faults.plan(family);
+    let client = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let plan = app.faults.plan(family, client);
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }

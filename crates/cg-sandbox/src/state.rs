@@ -12,6 +12,10 @@ pub const DEMO_CLIENT_SECRET: &str = "sandbox-demo-secret";
 pub const DEMO_API_KEY: &str = "sandbox-demo-api-key";
 /// Reference of the demo Inbound Mapping (with field settings and a duplication rule).
 pub const DEMO_CONFIGURATION: &str = "9dd58237-c913-4073-9c76-07da0b49ff50";
+/// Reference of the demo Inbound Mapping's twin without a duplication rule (same field
+/// settings): a repeated record sends another survey, as on an account whose mapping has
+/// no rule.
+pub const DEMO_CONFIGURATION_NO_RULE: &str = "2c6e1f0a-7d43-4b8e-9a15-3f0b6c2d8e71";
 /// Reference of a second, permissive demo Inbound Mapping (no field rules, no duplication rule).
 pub const DEMO_OPEN_CONFIGURATION: &str = "53505294-0b20-2509-b15d-c8e377701d66";
 /// Id of the root division `Global`.
@@ -48,10 +52,15 @@ pub struct State {
     pub surveys: Vec<Survey>,
     /// Reason codes.
     pub reasons: Vec<Reason>,
+    /// Activities (`PUT /activities`), in creation order.
+    pub activities: Vec<Activity>,
     /// Id counters.
     pub counters: Counters,
     /// Whether the demo data set was added.
     pub demo_seeded: bool,
+    /// Lookups by e-mail, phone and reference (derived, rebuilt by [`State::reindex`]).
+    #[serde(skip)]
+    pub(crate) index: crate::index::Index,
 }
 
 impl Default for State {
@@ -81,11 +90,13 @@ impl State {
             contacts: Vec::new(),
             surveys: Vec::new(),
             reasons: Vec::new(),
+            activities: Vec::new(),
             counters: Counters {
                 division: GLOBAL_DIVISION_ID,
                 ..Counters::default()
             },
             demo_seeded: false,
+            index: crate::index::Index::default(),
         }
     }
 
@@ -133,14 +144,8 @@ impl State {
         let id = self.counters.survey;
         survey.number_customergauge = id;
         self.surveys.push(survey);
+        self.index_survey(id);
         id
-    }
-
-    /// Whether this address is on the unsubscribe list (case-insensitive).
-    pub fn is_unsubscribed(&self, email: &str) -> bool {
-        self.unsubscribes
-            .iter()
-            .any(|u| u.email.eq_ignore_ascii_case(email))
     }
 }
 
@@ -158,6 +163,10 @@ pub struct Counters {
     pub account: u64,
     /// Last contact id.
     pub contact: u64,
+    /// Last close-loop case id.
+    pub case: u64,
+    /// Last activity id.
+    pub activity: u64,
 }
 
 /// A bearer token issued by `POST /oauth2/token`.
@@ -245,17 +254,37 @@ pub struct Upload {
     pub created_surveys: Vec<u64>,
 }
 
-/// An Inbound Mapping: the fields `PUT /records/` takes, their settings, and the
-/// duplication rule.
+/// An Inbound Mapping: the fields `PUT /records/` takes, their settings, and its
+/// duplication rule (a setting of the mapping, as in the vendor's Inbound Mapping).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Configuration {
     /// Display name.
     pub name: String,
     /// The mapped fields, in validation order.
     pub fields: Vec<FieldSetting>,
-    /// Duplication rule: a contact that got a survey through this mapping less than this
-    /// many days ago is refused (`duplicate`). `None`: no rule.
-    pub duplication_window_days: Option<u32>,
+    /// The duplication rule; `None`: no rule, every accepted record sends a survey.
+    #[serde(default)]
+    pub duplication: Option<DuplicationRule>,
+}
+
+/// A duplication rule: a record for a contact (same e-mail, else phone) that got a
+/// survey less than `window` ago is refused with `duplicate` and that survey's CG-ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicationRule {
+    /// How far back an earlier survey counts.
+    pub window: std::time::Duration,
+}
+
+impl DuplicationRule {
+    /// A rule with this window.
+    pub fn new(window: std::time::Duration) -> DuplicationRule {
+        DuplicationRule { window }
+    }
+
+    /// A rule of `days` days (the vendor's setting is in days).
+    pub fn days(days: u32) -> DuplicationRule {
+        DuplicationRule::new(std::time::Duration::from_secs(u64::from(days) * 86_400))
+    }
 }
 
 impl Configuration {
@@ -264,7 +293,7 @@ impl Configuration {
         Configuration {
             name: name.into(),
             fields: Vec::new(),
-            duplication_window_days: None,
+            duplication: None,
         }
     }
 
@@ -274,10 +303,15 @@ impl Configuration {
         self
     }
 
-    /// Sets the duplication rule.
-    pub fn duplication_window_days(mut self, days: u32) -> Configuration {
-        self.duplication_window_days = Some(days);
+    /// Sets (or with `None` removes) the duplication rule.
+    pub fn duplication(mut self, rule: impl Into<Option<DuplicationRule>>) -> Configuration {
+        self.duplication = rule.into();
         self
+    }
+
+    /// Sets a duplication rule of `days` days.
+    pub fn duplication_window_days(self, days: u32) -> Configuration {
+        self.duplication(DuplicationRule::days(days))
     }
 
     /// The standard mapping: Email, Phone, First Name, Last Name, Account Name,
@@ -520,6 +554,59 @@ pub struct Workflow {
     pub notes: Vec<String>,
     /// When the last change happened.
     pub happened_at: Option<String>,
+    /// The close-loop case (v7), once a status was set through `PUT /close-loop/status`.
+    pub case: Option<Case>,
+}
+
+/// A close-the-loop case (art 5000880297): the latest status of a survey's follow-up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Case {
+    /// Case id: the listing's order and its cursor.
+    pub id: u64,
+    /// `open`, `progress` or `closed`.
+    pub status: String,
+    /// The latest note.
+    pub note: Option<String>,
+    /// When the case went `open` (start of the follow-up time).
+    pub opened_at: Option<String>,
+    /// When it went `progress` (end of follow-up, start of close time).
+    pub progress_at: Option<String>,
+    /// Whole hours from open to progress (art 5000883702); cleared on re-opening.
+    pub time_to_follow_up: Option<i64>,
+    /// Whole hours from progress to closed; cleared on re-opening.
+    pub time_to_close: Option<i64>,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS` of the last change.
+    pub updated_at: String,
+}
+
+/// An activity (`PUT /activities`, art 5000810958).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Activity {
+    /// Id.
+    pub id: u64,
+    /// Reference (unique across activities); `None` when created without one.
+    pub reference: Option<String>,
+    /// Account reference (created when unknown).
+    pub account: String,
+    /// E-mail address or phone of an existing contact.
+    pub contact: Option<String>,
+    /// Type, e.g. `Ticket`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Source, e.g. `Freshdesk`.
+    pub source: String,
+    /// As sent: `Y-m-d H:i:s`, optionally with an offset (`+0530`).
+    pub happened_at: String,
+    /// `additional_information_object` / `additional_information_array[..]`.
+    pub additional_information: serde_json::Map<String, serde_json::Value>,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_at: String,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub updated_at: String,
 }
 
 /// A reason code.
@@ -563,7 +650,16 @@ mod tests {
             Some(DEMO_CLIENT_SECRET)
         );
         assert!(state.api_keys.contains(DEMO_API_KEY));
-        assert!(state.configurations.contains_key(DEMO_CONFIGURATION));
+        assert!(
+            state.configurations[DEMO_CONFIGURATION]
+                .duplication
+                .is_some()
+        );
+        assert!(
+            state.configurations[DEMO_CONFIGURATION_NO_RULE]
+                .duplication
+                .is_none()
+        );
         assert_eq!(
             state.division(GLOBAL_DIVISION).map(|d| d.id),
             Some(GLOBAL_DIVISION_ID)

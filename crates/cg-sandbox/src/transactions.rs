@@ -293,6 +293,7 @@ pub(crate) fn update(app: &App, kind: SurveyKind, params: &Params) -> V41Result 
         let mut updated = survey.clone();
         apply(&mut updated, params)?;
         *survey = updated;
+        s.index_survey(id);
         Ok(Val::obj().with("id", id))
     })
 }

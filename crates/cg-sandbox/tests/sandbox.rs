@@ -4,6 +4,7 @@ mod sandbox {
     pub mod common;
 
     mod accounts;
+    mod activities;
     mod anonymize;
     mod auth;
     mod binary;
@@ -12,6 +13,7 @@ mod sandbox {
     mod formats;
     mod hierarchy;
     mod lists;
+    mod profiles;
     mod reasons;
     mod records;
     mod report;

@@ -55,3 +55,54 @@ async fn neither_email_nor_telephone() {
         300001,
     );
 }
+
+/// The sandbox's lookups by address (indexed) stay right when data changes behind them:
+/// after anonymizing, and after a test edits the state directly.
+#[tokio::test]
+async fn lookups_follow_anonymizing_and_direct_edits() {
+    let ctx = Ctx::demo().await;
+    let put = |email: &'static str| {
+        ctx.send(ctx.http.put(ctx.imports("/records/")).json(&json!({
+            "configuration": cg_sandbox::DEMO_CONFIGURATION,
+            "record": {"Email": email, "Account Name": "ACME"}
+        })))
+    };
+    // Joe got a demo survey a few days ago: the 30-day rule refuses him.
+    assert_eq!(put("joe.doe@example.com").await.0, 422);
+    ctx.post_form("anonymize.json", &[("email", "joe.doe@example.com")])
+        .await;
+    let contacts = ctx.sb.state().contacts.len();
+    assert_eq!(
+        put("Joe.Doe@example.com").await.0,
+        200,
+        "anonymized surveys do not count"
+    );
+    let state = ctx.sb.state();
+    assert_eq!(
+        state.contacts.len(),
+        contacts + 1,
+        "a new contact, not the anonymized one"
+    );
+    assert_eq!(
+        put("joe.doe@example.com").await.0,
+        422,
+        "the new survey counts"
+    );
+    // A direct edit: Jane's survey now carries another address.
+    ctx.sb.with_state(|s| {
+        if let Some(sv) = s.survey_mut(2) {
+            sv.email = Some("jane.new@example.com".into());
+        }
+    });
+    assert_eq!(put("jane.new@example.com").await.0, 422);
+    // Unsubscribes are found without case.
+    ctx.post_form(
+        "lists/unsubscribe.json",
+        &[("email", "Late.Optout@example.com")],
+    )
+    .await;
+    assert_eq!(put("late.optout@example.com").await.0, 200);
+    let state = ctx.sb.state();
+    let last = state.surveys.last().unwrap();
+    assert_eq!(last.status, "UNSUBSCRIBED");
+}

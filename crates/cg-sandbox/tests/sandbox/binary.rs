@@ -17,8 +17,32 @@ fn help_explains_the_ports() {
         "--state",
         "--token-ttl",
         "--faults",
+        "--profile",
+        "--rate-limit",
     ] {
         assert!(text.contains(needle), "{needle} missing in --help:\n{text}");
+    }
+}
+
+#[test]
+fn unknown_profile_is_refused() {
+    let out = Command::new(BIN)
+        .args(["--profile", "exotic"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard or variant"));
+}
+
+#[test]
+fn bad_rate_limit_is_refused() {
+    for args in [
+        &["--rate-limit", "0"][..],
+        &["--rate-limit", "fast"],
+        &["--rate-limit-burst", "3"],
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
 
@@ -43,6 +67,8 @@ async fn prints_urls_and_credentials_and_serves() {
             "60",
             "--faults",
             r#"{"latency_ms":1}"#,
+            "--profile",
+            "variant",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -113,6 +139,11 @@ async fn prints_urls_and_credentials_and_serves() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200, "--api-key registers a key");
+    let reasons: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        reasons["Data"][0]["reason_code"].is_number(),
+        "--profile variant: codes as numbers in {reasons}"
+    );
     let _ = child.kill();
     let _ = child.wait();
 }

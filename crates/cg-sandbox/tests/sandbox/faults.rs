@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use cg_sandbox::{DEMO_OPEN_CONFIGURATION, Family, Fault, FaultConfig, Sandbox};
+use cg_sandbox::{DEMO_OPEN_CONFIGURATION, Family, Fault, FaultConfig, RateLimit, Sandbox};
 use serde_json::json;
 
 use super::common::Ctx;
@@ -229,4 +229,123 @@ async fn records_fault_after_processing() {
         "a fault before processing leaves no record"
     );
     assert!(ctx.sb.faults().script.is_empty());
+}
+
+/// A record answered 502 after it was processed, then sent again: with a duplication
+/// rule the resend is refused as a duplicate of the first survey; without one it sends a
+/// second survey (why a client must not resend an unknown outcome by default).
+#[tokio::test]
+async fn after_processing_faults_on_both_kinds_of_mapping() {
+    let ctx = Ctx::new().await;
+    let put = |configuration: &'static str, email: &'static str| {
+        ctx.http
+            .put(ctx.imports("/records/"))
+            .header("Authorization", ctx.bearer())
+            .json(&json!({"configuration": configuration, "record": {"Email": email, "Account Name": "ACME"}}))
+            .send()
+    };
+    for (configuration, email) in [
+        (cg_sandbox::DEMO_CONFIGURATION, "ruled@example.com"),
+        (
+            cg_sandbox::DEMO_CONFIGURATION_NO_RULE,
+            "unruled@example.com",
+        ),
+    ] {
+        ctx.sb.set_faults(
+            FaultConfig::default()
+                .after_processing(true)
+                .families([Family::Imports])
+                .script([Fault::Status(502)]),
+        );
+        assert_eq!(put(configuration, email).await.unwrap().status(), 502);
+        let again = put(configuration, email).await.unwrap();
+        let surveys = ctx
+            .sb
+            .state()
+            .surveys
+            .iter()
+            .filter(|s| s.email.as_deref() == Some(email))
+            .count();
+        if configuration == cg_sandbox::DEMO_CONFIGURATION {
+            assert_eq!(again.status(), 422);
+            let body: serde_json::Value = again.json().await.unwrap();
+            assert!(
+                body["errors"]["duplicate"][0]
+                    .as_str()
+                    .is_some_and(|m| m.contains("duplicates with"))
+            );
+            assert_eq!(surveys, 1, "the rule keeps one survey");
+        } else {
+            assert_eq!(again.status(), 200);
+            assert_eq!(surveys, 2, "no rule: the resend surveyed the contact twice");
+        }
+    }
+}
+
+/// A burst of N requests from one client past a bucket of B (refilling too slowly to
+/// matter here) gets exactly N - B answers 429 with Retry-After, none of them processed;
+/// another client has its own bucket.
+#[tokio::test]
+async fn rate_limit_per_client() {
+    let ctx = Ctx::new().await;
+    ctx.sb
+        .set_faults(FaultConfig::default().rate_limit(RateLimit::new(0.001, 4)));
+    let mut limited = 0;
+    for i in 0..12 {
+        let r = ctx
+            .http
+            .put(ctx.imports("/records/"))
+            .header("Authorization", ctx.bearer())
+            .json(&json!({"configuration": DEMO_OPEN_CONFIGURATION, "record": {"Email": format!("r{i}@example.com")}}))
+            .send()
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            200 => {}
+            429 => {
+                limited += 1;
+                let retry_after: u64 = r.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry_after >= 1);
+                let body: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(body, json!({"message": "Too Many Attempts."}));
+            }
+            other => panic!("status {other}"),
+        }
+    }
+    assert_eq!(limited, 12 - 4);
+    assert_eq!(
+        ctx.sb.state().surveys.len(),
+        4,
+        "a refused request is not processed"
+    );
+    // The bucket is per client: the API key has its own, on the v4.1 family too.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = ctx
+            .http
+            .get(ctx.v41("reasons.json"))
+            .header("Authorization", "api_key sandbox-demo-api-key")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 429, 429]);
+    let log = ctx.sb.requests();
+    assert_eq!(
+        log.iter()
+            .filter(|r| r
+                .fault
+                .as_deref()
+                .is_some_and(|f| f.starts_with("rate limit exceeded")))
+            .count(),
+        8 + 2
+    );
+    // Off again: everything passes.
+    ctx.sb.set_faults(FaultConfig::none());
+    assert_eq!(ctx.get("reasons.json").await.0, 200);
 }

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use cg_sandbox::{
     Configuration, DEMO_CONFIGURATION, DEMO_OPEN_CONFIGURATION, FieldFormat, FieldSetting,
     FieldTarget,
@@ -273,6 +275,36 @@ async fn duplicates_within_the_window() {
     });
     let record = json!({"configuration": DEMO_CONFIGURATION, "record": {"Email": "dup@example.com", "Account Name": "A"}});
     assert_eq!(put_json(&ctx, record).await.0, 200);
+}
+
+#[tokio::test]
+async fn mapping_without_rule_sends_another_survey() {
+    let ctx = Ctx::new().await;
+    assert_eq!(
+        ctx.sb.demo_configuration_without_rule(),
+        cg_sandbox::DEMO_CONFIGURATION_NO_RULE
+    );
+    let record = json!({"configuration": cg_sandbox::DEMO_CONFIGURATION_NO_RULE, "record": {"Email": "twice@example.com", "Account Name": "A"}});
+    assert_eq!(put_json(&ctx, record.clone()).await.0, 200);
+    assert_eq!(put_json(&ctx, record).await.0, 200);
+    let state = ctx.sb.state();
+    assert_eq!(state.surveys.len(), 2, "two surveys for one contact");
+    assert_eq!(state.contacts.len(), 1);
+    // Same field settings as the demo mapping: Account Name is required.
+    let missing = json!({"configuration": cg_sandbox::DEMO_CONFIGURATION_NO_RULE, "record": {"Email": "x@example.com"}});
+    assert_eq!(put_json(&ctx, missing).await.0, 422);
+    // A rule with a short window, set on an added mapping.
+    let reference = ctx.sb.add_configuration(
+        Configuration::standard("hourly")
+            .duplication(cg_sandbox::DuplicationRule::new(Duration::from_secs(3600))),
+    );
+    let hourly = json!({"configuration": reference, "record": {"Email": "twice@example.com"}});
+    let answer = put_json(&ctx, hourly).await;
+    assert_eq!(
+        answer.0, 422,
+        "the surveys above are within the hour: {}",
+        answer.1
+    );
 }
 
 #[tokio::test]

@@ -80,6 +80,45 @@ async fn restart_loses_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // The lookups are rebuilt from the loaded file: the duplication rule sees the old
+    // survey, the unsubscribe list the old address, the account is not created twice.
+    let put = |email: &str| {
+        http.put(format!("{}/records/", sb.imports_url()))
+            .header("Authorization", format!("Bearer {token}"))
+            .json(&json!({"configuration": cg_sandbox::DEMO_CONFIGURATION, "record": {"Email": email, "Account Name": "Kept Ltd"}}))
+            .send()
+    };
+    assert_eq!(
+        put("first@example.com").await.unwrap().status().as_u16(),
+        200
+    );
+    sb.shutdown().await;
+    let sb = Sandbox::builder().state_file(&path).start().await;
+    let put = |email: &str| {
+        http.put(format!("{}/records/", sb.imports_url()))
+            .header("Authorization", format!("Bearer {token}"))
+            .json(&json!({"configuration": cg_sandbox::DEMO_CONFIGURATION, "record": {"Email": email, "Account Name": "Kept Ltd"}}))
+            .send()
+    };
+    assert_eq!(
+        put("FIRST@example.com").await.unwrap().status().as_u16(),
+        422
+    );
+    assert_eq!(
+        put("kept@example.com").await.unwrap().status().as_u16(),
+        200
+    );
+    let state = sb.state();
+    assert_eq!(state.surveys.last().unwrap().status, "UNSUBSCRIBED");
+    assert_eq!(
+        state
+            .accounts
+            .iter()
+            .filter(|a| a.reference == "Kept Ltd")
+            .count(),
+        1
+    );
+    assert_eq!(state.contacts.len(), 2);
     let _ = std::fs::remove_file(&path);
 }
 

@@ -21,7 +21,11 @@ async fn cursor_export_until_empty() {
         .await;
         assert_eq!(status, 200, "{body}");
         let data = body["data"].as_array().unwrap().clone();
-        cursor = body["cursor"]["next"].as_str().unwrap().to_owned();
+        // The cursor is a JSON integer (art 5000880297), sent back in text form.
+        cursor = body["cursor"]["next"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("integer cursor in {body}"))
+            .to_string();
         if data.is_empty() {
             break;
         }
@@ -177,4 +181,114 @@ async fn close_loop_status() {
         .send(ctx.http.put(ctx.v7("close-loop/status")).body("{"))
         .await;
     assert_eq!(malformed.0, 400);
+}
+
+async fn cases(ctx: &Ctx, query: &str) -> (u16, Value) {
+    page(ctx, "sync/close-loop", query).await
+}
+
+fn case_ids(body: &Value) -> Vec<u64> {
+    body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no data in {body}"))
+        .iter()
+        .map(|c| c["number_customergauge"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn close_loop_cases_demo_and_paging() {
+    let ctx = Ctx::demo().await;
+    let (status, body) = cases(&ctx, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(case_ids(&body), vec![3, 2, 5], "seeded cases in case order");
+    let closed = &body["data"][2];
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["time_to_follow_up"], 24);
+    assert_eq!(closed["time_to_close"], 24);
+    assert_eq!(body["data"][1]["note"], "Called the customer");
+    assert_eq!(body["data"][0]["time_to_follow_up"], Value::Null);
+    assert!(body["cursor"]["next"].is_u64());
+
+    // A status set through PUT close-loop/status makes a new case at the end.
+    let put = ctx
+        .send(ctx.http.put(ctx.v7("close-loop/status")).json(&json!({
+            "number_customergauge": "4", "status": "open", "happened_at": "2024-05-01 10:00:00"
+        })))
+        .await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let (status, body) = cases(&ctx, &format!("per_page=2&cursor={cursor}")).await;
+        assert_eq!(status, 200, "{body}");
+        let ids = case_ids(&body);
+        cursor = body["cursor"]["next"].as_u64().unwrap().to_string();
+        if ids.is_empty() {
+            break;
+        }
+        assert!(ids.len() <= 2);
+        seen.extend(ids);
+    }
+    assert_eq!(seen, vec![3, 2, 5, 4]);
+    // An update keeps the case (and its place); the stored cursor sees nothing new.
+    ctx.send(ctx.http.put(ctx.v7("close-loop/status")).json(&json!({
+        "number_customergauge": 4, "status": "progress", "note": "Mailed", "happened_at": "2024-05-01 12:59:59"
+    })))
+    .await;
+    assert!(case_ids(&cases(&ctx, &format!("cursor={cursor}")).await.1).is_empty());
+    let (_, all) = cases(&ctx, "").await;
+    assert_eq!(case_ids(&all), vec![3, 2, 5, 4]);
+    assert_eq!(all["data"][3]["status"], "progress");
+    assert_eq!(all["data"][3]["time_to_follow_up"], 2);
+    assert_eq!(all["data"][3]["note"], "Mailed");
+}
+
+#[tokio::test]
+async fn close_loop_cases_filters_and_errors() {
+    let ctx = Ctx::demo().await;
+    for (id, day) in [(1, "2022-07-17 08:00:00"), (6, "2022-07-25 23:59:59")] {
+        ctx.send(ctx.http.put(ctx.v7("close-loop/status")).json(&json!({
+            "number_customergauge": id, "status": "open", "happened_at": day
+        })))
+        .await;
+    }
+    let (status, body) = cases(
+        &ctx,
+        "updated_at[start]=2022-07-17&updated_at[end]=2022-07-25",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(case_ids(&body), vec![1, 6]);
+    let (_, body) = cases(
+        &ctx,
+        "updated_at[start]=2022-07-18&updated_at[end]=2022-07-25",
+    )
+    .await;
+    assert_eq!(case_ids(&body), vec![6]);
+    let (_, body) = cases(&ctx, "updated_at[end]=2022-07-24").await;
+    assert_eq!(case_ids(&body), vec![1]);
+
+    let (status, body) = cases(&ctx, "updated_at[start]=17-07-2022&per_page=0").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["errors"]["updated_at.start"],
+        json!(["The updated_at.start field must match the format Y-m-d."])
+    );
+    assert!(body["errors"]["per_page"].is_array());
+    let (status, body) = cases(&ctx, "cursor=abc").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["errors"]["cursor"],
+        json!(["The cursor field must be an integer."])
+    );
+    let post = send(
+        ctx.http
+            .post(ctx.v7("sync/close-loop"))
+            .header("Authorization", ctx.bearer()),
+    )
+    .await;
+    assert_eq!(post.0, 405);
+    let anonymous = send(ctx.http.get(ctx.v7("sync/close-loop"))).await;
+    assert_eq!(anonymous, (401, json!({"message": "Unauthenticated."})));
 }
