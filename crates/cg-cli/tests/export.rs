@@ -471,3 +471,43 @@ fn singer_sends_schema_first_and_state_only_after_the_records_it_covers() {
     }
     assert!(states >= 3, "a STATE after each page: {states}");
 }
+
+#[test]
+fn close_loop_cases_export_incrementally_and_to_parquet() {
+    let ts = TestSandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let state = state.to_str().unwrap();
+    let first = ts
+        .cg(&["export", "close-loop", "--per-page", "2", "--state", state])
+        .ok();
+    let cases = json_lines(&first.stdout);
+    assert!(cases.len() >= 3, "the demo has cases: {}", first.stdout);
+    assert!(cases.iter().all(|c| c["status"].is_string()));
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    assert!(
+        stored["bookmarks"]["close-loop"]["cursor"].is_number(),
+        "the sandbox's integer cursor is stored as an integer: {stored}"
+    );
+    let again = ts
+        .cg(&["export", "close-loop", "--per-page", "2", "--state", state])
+        .ok();
+    assert_eq!(again.stdout, "");
+
+    let out = dir.path().join("cases");
+    ts.cg(&[
+        "-o",
+        "parquet",
+        "export",
+        "close-loop",
+        "--out-dir",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let mut want: Vec<u64> = cases
+        .iter()
+        .map(|c| c["number_customergauge"].as_u64().unwrap())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(parquet_ids(&out), want);
+}

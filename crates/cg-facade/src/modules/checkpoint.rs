@@ -11,9 +11,8 @@ use futures::stream::{self, BoxStream, StreamExt};
 use crate::paging::Page;
 use crate::{Error, Result};
 
-/// The cursor type of the v7 export pages ([`Page::next`]).
-// The one place that names it: it becomes `crate::Cursor` when cursors keep their JSON type.
-pub type Token = String;
+/// The cursor of the v7 pages ([`Page::next`]): opaque, kept with its JSON type.
+pub type Token = crate::Cursor;
 
 /// One page of a checkpointed export.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +51,31 @@ impl CursorPaged for crate::modules::responses::Export {
 }
 
 #[cfg(feature = "sync")]
+impl CursorPaged for crate::modules::close_loop::ListCases {
+    type Item = crate::modules::close_loop::CloseLoopCase;
+
+    fn page_at(&self, cursor: Option<Token>) -> BoxFuture<'static, Result<Page<Self::Item>>> {
+        let mut list = self.clone();
+        if let Some(cursor) = cursor {
+            list = list.cursor(cursor);
+        }
+        Box::pin(list.send())
+    }
+}
+
+#[cfg(feature = "sync")]
+impl crate::modules::close_loop::ListCases {
+    /// The pages from the stored cursor `from` on, each with the cursor to store once
+    /// its cases are written; see [`Export::checkpoints`](crate::modules::responses::Export::checkpoints).
+    pub fn checkpoints(
+        self,
+        from: Option<Token>,
+    ) -> BoxStream<'static, Result<Checkpoint<crate::modules::close_loop::CloseLoopCase>>> {
+        checkpoints(self, from)
+    }
+}
+
+#[cfg(feature = "sync")]
 impl crate::modules::responses::Export {
     /// The pages from the stored cursor `from` on (`None`: from the start; this
     /// replaces any [`cursor`](Self::cursor) set before), each with the cursor to
@@ -60,7 +84,7 @@ impl crate::modules::responses::Export {
     /// the first error.
     ///
     /// ```no_run
-    /// # async fn run(client: cg_facade::Client, stored: Option<String>) -> Result<(), cg_facade::Error> {
+    /// # async fn run(client: cg_facade::Client, stored: Option<cg_facade::Cursor>) -> Result<(), cg_facade::Error> {
     /// use futures::StreamExt;
     /// let mut pages = client.responses().export().checkpoints(stored);
     /// while let Some(page) = pages.next().await {

@@ -13,6 +13,8 @@ pub enum ExportCommand {
     /// answered later shows up in the responses stream with the same
     /// number_customergauge; it stays in this stream as it was exported.
     NonResponses(ExportArgs),
+    /// Close-the-loop cases: the latest state of each case updated (art 5000880297).
+    CloseLoop(ExportArgs),
 }
 
 /// Options of every exported stream.
@@ -45,10 +47,10 @@ pub struct ExportArgs {
     /// page is skipped).
     #[arg(long)]
     pub dedupe: bool,
-    /// Only surveys created on or after this day (YYYY-MM-DD).
+    /// Only items from this day on (YYYY-MM-DD): surveys created, cases updated.
     #[arg(long)]
     pub since: Option<chrono::NaiveDate>,
-    /// Only surveys created on or before this day (YYYY-MM-DD).
+    /// Only items up to this day (YYYY-MM-DD).
     #[arg(long)]
     pub until: Option<chrono::NaiveDate>,
 }

@@ -6,14 +6,14 @@ use serde_json::Value;
 
 /// The cursor as stored.
 pub fn to_json(cursor: &Token) -> Value {
-    Value::String(cursor.to_string())
+    cursor.as_json().clone()
 }
 
 /// A stored cursor; `None` when it is not a string or an integer.
 pub fn from_json(value: &Value) -> Option<Token> {
     match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+        Value::String(_) => Some(Token::from(value.clone())),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Some(Token::from(value.clone())),
         _ => None,
     }
 }

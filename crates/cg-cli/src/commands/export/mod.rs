@@ -26,11 +26,15 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::time::Instant;
 
 use cg_facade::Client;
+use cg_facade::modules::checkpoint::{Checkpoint, Token};
 use cg_facade::modules::responses::With;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use indicatif::ProgressBar;
 
+use args::ExportArgs;
 pub use args::ExportCommand;
+use row::Row;
 
 use crate::cli::OutputFormat;
 use crate::error::CliError;
@@ -77,15 +81,22 @@ pub async fn run(
     output: OutputFormat,
     cmd: ExportCommand,
 ) -> Result<(), CliError> {
-    let (name, args, responses) = match cmd {
-        ExportCommand::Responses(a) => ("responses", a, true),
-        ExportCommand::NonResponses(a) => ("non-responses", a, false),
+    let (name, args, kind) = match cmd {
+        ExportCommand::Responses(a) => ("responses", a, Kind::Responses),
+        ExportCommand::NonResponses(a) => ("non-responses", a, Kind::NonResponses),
+        ExportCommand::CloseLoop(a) => ("close-loop", a, Kind::CloseLoop),
+    };
+    let columns = match kind {
+        Kind::CloseLoop => row::CASE_COLUMNS,
+        Kind::Responses | Kind::NonResponses => row::SURVEY_COLUMNS,
     };
     let format = format_of(output, args.out_dir.is_some())?;
     if let Some(field) = &args.partition_by
-        && row::full_value_column(field).is_none()
+        && !columns
+            .iter()
+            .any(|c| c.name == field && row::full_value_column(field).is_some())
     {
-        let dates: Vec<&str> = row::SURVEY_COLUMNS
+        let dates: Vec<&str> = columns
             .iter()
             .filter(|c| row::full_value_column(c.name).is_some())
             .map(|c| c.name)
@@ -111,7 +122,7 @@ pub async fn run(
     };
     let stream = Stream {
         name,
-        columns: row::SURVEY_COLUMNS.to_vec(),
+        columns: columns.to_vec(),
     };
     let mut sink = match &args.out_dir {
         Some(root) => Sink::Dir(dir::DirSink::new(
@@ -129,47 +140,31 @@ pub async fn run(
     };
     let singer = format == Format::Singer;
 
-    let mut export = if responses {
-        client.responses().export()
-    } else {
-        client.responses().export_non_responses()
-    };
-    let with: &[With] = if responses {
-        &[With::Properties, With::Drivers, With::Tags, With::Questions]
-    } else {
-        // Non-responses expand with segment data only (art 5000877703).
-        &[With::Properties]
-    };
-    export = export.with(with).per_page(args.per_page);
-    if let Some(d) = args.since {
-        export = export.since(d);
-    }
-    if let Some(d) = args.until {
-        export = export.until(d);
-    }
-
+    let mut pages = pages(client, kind, &args, state.cursor.clone());
     let progress = Progress::new();
     let mut seen = HashSet::new();
-    let mut pending: Option<Option<cg_facade::modules::checkpoint::Token>> = None;
-    let mut pages = export.checkpoints(state.cursor.clone());
+    let mut pending: Option<Option<Token>> = None;
     while let Some(page) = pages.next().await {
-        let page = page?;
-        let mut rows: Vec<row::Row> = page.items.into_iter().map(row::survey_row).collect();
+        let RowPage {
+            mut rows,
+            from,
+            resume,
+        } = page?;
         if args.dedupe {
             row::dedupe(&mut rows, &mut seen);
         }
         progress.page(rows.len());
         let durable = match &mut sink {
             Sink::Stdout(enc) => {
-                enc.rows(row::SURVEY_COLUMNS, &rows)?;
+                enc.rows(columns, &rows)?;
                 enc.flush()?;
                 true
             }
-            Sink::Dir(d) => d.page(page.from.as_ref().map(cursor::text).as_deref(), &rows)?,
+            Sink::Dir(d) => d.page(from.as_ref().map(cursor::text).as_deref(), &rows)?,
         };
-        pending = Some(page.resume.clone());
+        pending = Some(resume.clone());
         if durable {
-            commit(&mut sink, &mut state, singer, page.resume.as_ref())?;
+            commit(&mut sink, &mut state, singer, resume.as_ref())?;
             pending = None;
         }
     }
@@ -186,13 +181,82 @@ pub async fn run(
     Ok(())
 }
 
+/// Which stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Responses,
+    NonResponses,
+    CloseLoop,
+}
+
+/// A page as rows, with the cursor it was asked with and the one to resume from.
+struct RowPage {
+    rows: Vec<Row>,
+    from: Option<Token>,
+    resume: Option<Token>,
+}
+
+fn as_rows<T: Send + 'static>(
+    pages: BoxStream<'static, cg_facade::Result<Checkpoint<T>>>,
+    to_row: fn(T) -> Row,
+) -> BoxStream<'static, cg_facade::Result<RowPage>> {
+    pages
+        .map(move |page| {
+            page.map(|p| RowPage {
+                rows: p.items.into_iter().map(to_row).collect(),
+                from: p.from,
+                resume: p.resume,
+            })
+        })
+        .boxed()
+}
+
+/// The checkpointed pages of the stream from `from` on.
+fn pages(
+    client: &Client,
+    kind: Kind,
+    args: &ExportArgs,
+    from: Option<Token>,
+) -> BoxStream<'static, cg_facade::Result<RowPage>> {
+    if kind == Kind::CloseLoop {
+        let mut list = client.close_loop().cases().per_page(args.per_page);
+        if let Some(d) = args.since {
+            list = list.since(d);
+        }
+        if let Some(d) = args.until {
+            list = list.until(d);
+        }
+        return as_rows(list.checkpoints(from), row::case_row);
+    }
+    let (export, with): (_, &[With]) = if kind == Kind::Responses {
+        (
+            client.responses().export(),
+            &[With::Properties, With::Drivers, With::Tags, With::Questions],
+        )
+    } else {
+        // Non-responses expand with segment data only (art 5000877703).
+        (
+            client.responses().export_non_responses(),
+            &[With::Properties],
+        )
+    };
+    let mut export = export.with(with).per_page(args.per_page);
+    if let Some(d) = args.since {
+        export = export.since(d);
+    }
+    if let Some(d) = args.until {
+        export = export.until(d);
+    }
+    as_rows(export.checkpoints(from), row::survey_row)
+}
+
 /// Stores the cursor once the rows before it are written: in the state file, or as a
 /// Singer STATE message (Meltano keeps it and hands it back with `--state`).
 fn commit(
     sink: &mut Sink,
     state: &mut StreamState,
     singer: bool,
-    at: Option<&cg_facade::modules::checkpoint::Token>,
+    at: Option<&Token>,
 ) -> Result<(), CliError> {
     if singer {
         let value = state.value_at(at);

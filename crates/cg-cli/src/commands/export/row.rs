@@ -1,6 +1,7 @@
 //! What an exported row holds: a JSON object per item, and the typed columns every
 //! sink lays it out in (Parquet types, CSV header, Singer schema).
 
+use cg_facade::modules::close_loop::CloseLoopCase;
 use cg_facade::modules::responses::SurveyResponse;
 use serde_json::{Map, Value, json};
 
@@ -47,6 +48,8 @@ pub const EXTRA: &str = "extra";
 pub fn full_value_column(field: &str) -> Option<&'static str> {
     Some(match field {
         "date_creation" => "date_creation_timestamp",
+        "updated_at" => "updated_at_timestamp",
+        "created_at" => "created_at_timestamp",
         "date_order" => "date_order_timestamp",
         "date_sent" => "date_sent_timestamp",
         "date_survey_response" => "date_survey_response_timestamp",
@@ -91,33 +94,62 @@ pub const SURVEY_COLUMNS: &[Column] = &[
     col("questions", Kind::MapList),
 ];
 
-/// A survey as a row.
+/// A survey as a row: the model's fields, segment properties as one object
+/// (field -> value), driver labels, and the fields the SDK does not know as sent.
 pub fn survey_row(r: SurveyResponse) -> Row {
-    let mut m = Map::new();
-    m.insert("number_customergauge".into(), json!(r.number_customergauge));
-    m.insert("number_customer".into(), json!(r.number_customer));
-    m.insert("email".into(), json!(r.email));
-    m.insert("phone".into(), json!(r.phone));
-    m.insert("first_name".into(), json!(r.first_name));
-    m.insert("last_name".into(), json!(r.last_name));
-    m.insert("account_name".into(), json!(r.account_name));
-    m.insert("account_number".into(), json!(r.account_number));
-    m.insert("nps".into(), json!(r.nps));
-    m.insert("comment".into(), json!(r.comment));
-    m.insert("date_creation".into(), json!(r.date_creation));
-    m.insert("date_order".into(), json!(r.date_order));
-    m.insert("date_sent".into(), json!(r.date_sent));
-    m.insert("date_survey_response".into(), json!(r.date_survey_response));
+    let mut m = r.extra.clone();
     let properties: Map<String, Value> = r
         .properties
-        .into_iter()
-        .map(|p| (p.field, json!(p.reference)))
+        .iter()
+        .filter_map(|p| Some((p.field.clone()?, json!(p.reference))))
         .collect();
-    m.insert("properties".into(), Value::Object(properties));
-    m.insert("drivers".into(), json!(r.drivers));
-    m.insert("tags".into(), json!(r.tags));
-    m.insert("questions".into(), json!(r.questions));
+    let drivers: Vec<&str> = r.driver_labels().collect();
+    for (k, v) in [
+        ("number_customergauge", json!(r.number_customergauge)),
+        ("number_customer", json!(r.number_customer)),
+        ("email", json!(r.email)),
+        ("phone", json!(r.phone)),
+        ("first_name", json!(r.first_name)),
+        ("last_name", json!(r.last_name)),
+        ("account_name", json!(r.account_name)),
+        ("account_number", json!(r.account_number)),
+        ("nps", json!(r.nps)),
+        ("comment", json!(r.comment)),
+        ("date_creation", json!(r.date_creation)),
+        ("date_order", json!(r.date_order)),
+        ("date_sent", json!(r.date_sent)),
+        ("date_survey_response", json!(r.date_survey_response)),
+        ("properties", Value::Object(properties)),
+        ("drivers", json!(drivers)),
+        ("tags", json!(r.tags)),
+        ("questions", json!(r.questions)),
+    ] {
+        m.insert(k.to_owned(), v);
+    }
     m
+}
+
+/// The columns of the close-loop cases stream (field names inferred, art 5000880297).
+pub const CASE_COLUMNS: &[Column] = &[
+    col("number_customergauge", Kind::Int),
+    col("status", Kind::Text),
+    col("note", Kind::Text),
+    col("assigned_to", Kind::Text),
+    col("time_to_follow_up", Kind::Int),
+    col("time_to_close", Kind::Int),
+    col("updated_at", Kind::Timestamp),
+    col("created_at", Kind::Timestamp),
+];
+
+/// A close-loop case as a row: its fields as the model serializes them (the status
+/// as its text, unknown fields as sent).
+pub fn case_row(c: CloseLoopCase) -> Row {
+    match serde_json::to_value(c) {
+        Ok(Value::Object(m)) => m,
+        // A struct serializes to an object; keep the shape total anyway.
+        Ok(other) => Map::from_iter([(EXTRA.to_owned(), other)]),
+        Err(e) => Map::from_iter([(EXTRA.to_owned(), Value::String(e.to_string()))]),
+    }
 }
 
 /// The primary key of a row, as the service sent it (number or text).
