@@ -511,3 +511,39 @@ fn close_loop_cases_export_incrementally_and_to_parquet() {
     want.sort_unstable();
     assert_eq!(parquet_ids(&out), want);
 }
+
+#[test]
+fn the_variant_answer_shapes_export_the_same_rows_with_nothing_lost() {
+    let export = |profile: cg_sandbox::Profile| {
+        let ts = TestSandbox::with(|b| b.profile(profile));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("lake");
+        ts.cg(&[
+            "-o",
+            "parquet",
+            "export",
+            "responses",
+            "--per-page",
+            "3",
+            "--out-dir",
+            out.to_str().unwrap(),
+        ])
+        .ok();
+        let lines = json_lines(
+            &ts.cg(&["export", "responses", "--per-page", "3"])
+                .ok()
+                .stdout,
+        );
+        (parquet_ids(&out), lines)
+    };
+    let (standard_ids, standard) = export(cg_sandbox::Profile::Standard);
+    let (variant_ids, variant) = export(cg_sandbox::Profile::Variant);
+    assert_eq!(
+        variant_ids, standard_ids,
+        "numbers as strings still land in the integer column"
+    );
+    let emails = |rows: &[serde_json::Map<String, Value>]| -> Vec<Value> {
+        rows.iter().map(|r| r["email"].clone()).collect()
+    };
+    assert_eq!(emails(&variant), emails(&standard));
+}
