@@ -1,5 +1,5 @@
-//! `cg export responses|non-responses`: incremental, resumable export of the v7 sync
-//! streams (art 5000875861, 5000877703).
+//! `cg export responses|non-responses|close-loop`: incremental, resumable export of the
+//! v7 sync streams (art 5000875861, 5000877703, 5000880297).
 //!
 //! Each run reads the stream's stored cursor from `--state`, exports what came after
 //! it page by page, and stores the cursor after a page only once that page's rows are
