@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-/// `cg export responses|non-responses`.
+/// `cg export responses|non-responses|close-loop`.
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Answered surveys, oldest first.
