@@ -192,9 +192,10 @@ pub async fn child(api: &str, api_key: &str, mode: Mode, consumer: Consumer) -> 
             let mut stream = std::pin::pin!(client.bounces().list().stream());
             while let Some(bounce) = stream.next().await {
                 let bounce = bounce.map_err(|e| e.to_string())?;
-                let kind = match bounce.kind {
+                let kind = match &bounce.kind {
                     Some(cg_facade::modules::lists::BounceKind::Hard) => "hard",
                     Some(cg_facade::modules::lists::BounceKind::Soft) => "soft",
+                    Some(cg_facade::modules::lists::BounceKind::Other(other)) => other.as_str(),
                     None => "",
                 };
                 sink.take(
@@ -234,11 +235,8 @@ pub async fn child(api: &str, api_key: &str, mode: Mode, consumer: Consumer) -> 
                 }
                 start += page.data.len() as u64;
                 for bounce in page.data {
-                    let kind = match bounce.type_ {
-                        Some(cg_raw_lists::types::BounceType::Hard) => "hard",
-                        Some(cg_raw_lists::types::BounceType::Soft) => "soft",
-                        None => "",
-                    };
+                    // The bounce type is open text since the spec took other values.
+                    let kind = bounce.type_.as_deref().unwrap_or_default();
                     sink.take(
                         bounce.email.as_deref(),
                         kind,
