@@ -179,16 +179,18 @@ pub fn as_int(v: &Value) -> Option<i64> {
 /// bare day).
 pub fn as_timestamp(v: &Value) -> Option<i64> {
     let s = v.as_str()?.trim();
+    // The documented form first: most values take one parse.
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
+        return Some(t.and_utc().timestamp());
+    }
     if let Ok(t) = chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S %z") {
         return Some(t.timestamp());
     }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp());
     }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, format) {
-            return Some(t.and_utc().timestamp());
-        }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+        return Some(t.and_utc().timestamp());
     }
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
