@@ -25,10 +25,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<ExitCode, String> {
     }
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    eprintln!("bench: cargo build --release -p cg-bench -p cg-sandbox");
+    eprintln!("bench: cargo build --release -p cg-bench -p cg-sandbox -p cg-cli");
     let built = Command::new(&cargo)
         .current_dir(root)
-        .args(["build", "--release", "-p", "cg-bench", "-p", "cg-sandbox"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "cg-bench",
+            "-p",
+            "cg-sandbox",
+            "-p",
+            "cg-cli",
+        ])
         .status()
         .map_err(|e| format!("could not run cargo: {e}"))?;
     if !built.success() {

@@ -15,6 +15,7 @@
 mod adaptive;
 mod build_cost;
 mod decode;
+mod export;
 mod import;
 mod paging;
 mod procfs;
@@ -69,6 +70,7 @@ struct Sizes {
     build_cost: bool,
     rate_limited_records: usize,
     rate_limited_reps: usize,
+    export_responses: usize,
 }
 
 impl Sizes {
@@ -89,6 +91,7 @@ impl Sizes {
             build_cost: true,
             rate_limited_records: 4_000,
             rate_limited_reps: 2,
+            export_responses: 1_000_000,
         }
     }
 
@@ -109,6 +112,7 @@ impl Sizes {
             build_cost: false,
             rate_limited_records: 1_000,
             rate_limited_reps: 1,
+            export_responses: 100_000,
         }
     }
 }
@@ -130,7 +134,7 @@ const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin P
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         quick: false,
-        cases: (1..=9).collect(),
+        cases: (1..=10).collect(),
         sandbox_bin: None,
         python: None,
         script: None,
@@ -369,6 +373,11 @@ fn run(args: Args) -> Result<ExitCode, String> {
                 &env,
                 sizes.rate_limited_records,
                 sizes.rate_limited_reps,
+            )),
+            10 => rt.block_on(export::export(
+                &env,
+                sizes.export_responses,
+                sizes.paging_reps,
             )),
             other => Err(format!("there is no case {other}")),
         };

@@ -200,6 +200,10 @@ pub enum OutputFormat {
     Json,
     /// CSV with a header row.
     Csv,
+    /// Parquet files (`cg export` with --out-dir only).
+    Parquet,
+    /// Singer SCHEMA, RECORD and STATE messages (`cg export` only).
+    Singer,
 }
 
 /// `--limit`, on every listing.
@@ -276,6 +280,9 @@ pub enum Command {
     /// Survey responses (v7 export).
     #[command(subcommand)]
     Responses(ResponsesCommand),
+    /// Incremental export of the v7 sync streams: stored cursors, files, Singer.
+    #[command(subcommand)]
+    Export(crate::commands::export::ExportCommand),
     /// The error-code table.
     #[command(subcommand)]
     Errors(ErrorsCommand),

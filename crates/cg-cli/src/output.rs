@@ -106,7 +106,7 @@ impl Printer {
             other => Map::from_iter([("value".to_string(), other)]),
         };
         match self.format {
-            OutputFormat::Json => {
+            OutputFormat::Json | OutputFormat::Parquet | OutputFormat::Singer => {
                 self.rows += 1;
                 let mut line = serde_json::to_string(&object).map_err(io::Error::other)?;
                 line.push('\n');
@@ -174,7 +174,8 @@ impl Printer {
         }
         self.rows += 1;
         match self.format {
-            OutputFormat::Json => {
+            // The file formats of `cg export` are refused for other commands.
+            OutputFormat::Json | OutputFormat::Parquet | OutputFormat::Singer => {
                 let mut line = String::from("{");
                 for (i, (k, v)) in row.iter().enumerate() {
                     if i > 0 {

@@ -6,6 +6,7 @@ mod auth;
 mod close_loop;
 mod demo;
 mod errors;
+pub mod export;
 mod files;
 mod hierarchy;
 mod lists;
@@ -67,6 +68,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 async fn dispatch(cli: Cli, out: &mut Printer) -> Result<(), CliError> {
     let g = &cli.global;
+    if matches!(
+        g.output,
+        Some(OutputFormat::Parquet | OutputFormat::Singer)
+    ) && !matches!(cli.command, Command::Export(_))
+    {
+        return Err(CliError::Usage(
+            "-o parquet and -o singer are for cg export only".into(),
+        ));
+    }
     match cli.command {
         Command::Errors(cmd) => errors::run(cmd, out)?,
         Command::Completions { shell } => {
@@ -117,6 +127,10 @@ async fn dispatch(cli: Cli, out: &mut Printer) -> Result<(), CliError> {
             let mut out = Printer::stdout(g.output_or(OutputFormat::Json));
             responses::run(&connect(g, false).await?.client, cmd, &mut out).await?;
             out.finish()?;
+        }
+        Command::Export(cmd) => {
+            let output = g.output_or(OutputFormat::Json);
+            export::run(&connect(g, false).await?.client, output, cmd).await?
         }
     }
     Ok(())

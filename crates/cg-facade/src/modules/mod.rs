@@ -10,6 +10,7 @@ pub mod activities;
 pub mod anonymize;
 #[cfg(feature = "imports")]
 pub mod bulk;
+pub mod checkpoint;
 #[cfg(feature = "sync")]
 pub mod close_loop;
 #[cfg(feature = "files")]
