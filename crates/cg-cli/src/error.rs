@@ -64,7 +64,10 @@ impl CliError {
 
 /// A token endpoint that cannot be reached is a network failure, not refused credentials.
 fn is_unreachable(e: &cg_facade::Error) -> bool {
-    matches!(e.auth_error(), Some(cg_facade::auth::AuthError::Transport(_)))
+    matches!(
+        e.auth_error(),
+        Some(cg_facade::auth::AuthError::Transport(_))
+    )
 }
 impl From<std::io::Error> for CliError {
     fn from(source: std::io::Error) -> Self {

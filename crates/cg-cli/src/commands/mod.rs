@@ -68,10 +68,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 async fn dispatch(cli: Cli, out: &mut Printer) -> Result<(), CliError> {
     let g = &cli.global;
-    if matches!(
-        g.output,
-        Some(OutputFormat::Parquet | OutputFormat::Singer)
-    ) && !matches!(cli.command, Command::Export(_))
+    if matches!(g.output, Some(OutputFormat::Parquet | OutputFormat::Singer))
+        && !matches!(cli.command, Command::Export(_))
     {
         return Err(CliError::Usage(
             "-o parquet and -o singer are for cg export only".into(),
