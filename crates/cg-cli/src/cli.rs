@@ -139,9 +139,9 @@ pub struct Global {
         hide_short_help = true
     )]
     pub wire_format: WireFormat,
-    /// How rows are printed: table, json (lines) or csv
+    /// How rows are printed: table, json (lines) or csv; parquet, singer for `cg export`
     ///
-    /// The default is table, and JSON lines for `responses export`.
+    /// The default is table, and JSON lines for `responses export` and `cg export`.
     #[arg(
         long,
         short = 'o',
@@ -305,7 +305,7 @@ pub struct DemoArgs {
     /// The CSV of contacts to import (default: the sample shipped with the tool).
     #[arg(long)]
     pub file: Option<PathBuf>,
-    /// The inbound mapping's reference (a UUID); needed against an account, the demo mapping in the sandbox.
+    /// The Inbound Mapping's reference (`contact`, a UUID, ...); needed against an account, the demo mapping in the sandbox.
     #[arg(long)]
     pub configuration: Option<String>,
 }
@@ -334,7 +334,7 @@ pub enum RecordsCommand {
 pub struct ImportArgs {
     /// The CSV file.
     pub file: PathBuf,
-    /// The inbound mapping's reference (a UUID); the sandbox's demo mapping with --sandbox when absent.
+    /// The Inbound Mapping's reference (`contact`, a UUID, ...); the sandbox's demo mapping with --sandbox when absent.
     #[arg(long)]
     pub configuration: Option<String>,
     /// Records in flight at once.
