@@ -340,6 +340,10 @@ pub struct ImportArgs {
     /// Records in flight at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// Keep the send rate fixed when the service answers 429 (by default it adapts to
+    /// what the service accepts, and the progress bar shows the rate).
+    #[arg(long)]
+    pub fixed_rate: bool,
     /// Check every row without sending anything.
     #[arg(long)]
     pub dry_run: bool,

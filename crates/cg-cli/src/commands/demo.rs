@@ -41,6 +41,7 @@ pub async fn run(conn: &Connection, args: DemoArgs, out: &mut Printer) -> Result
         file,
         configuration: args.configuration,
         concurrency: 8,
+        fixed_rate: false,
         dry_run: false,
         journal: None,
         resend_ambiguous: false,

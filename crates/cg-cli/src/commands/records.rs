@@ -410,9 +410,11 @@ pub async fn import(
             .records()
             .import_stream(configuration, records)
             .concurrency(args.concurrency.max(1))
+            .adaptive(!args.fixed_rate)
             .journal(journal, resume)
             .resend_ambiguous(args.resend_ambiguous);
         let stop = import.stop_handle();
+        let pace = import.progress();
         let mut outcomes = Box::pin(import.stream());
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
@@ -445,8 +447,12 @@ pub async fn import(
             tally(&mut report, &outcome.result, outcome.resumed);
             if let Some(bar) = &bar {
                 bar.inc(1);
+                // Once the service has answered 429, the rate the import adapted to.
+                let paced = pace.send_rate().map_or(String::new(), |rate| {
+                    format!(", paced at {rate:.0}/s ({} throttled)", pace.throttled())
+                });
                 bar.set_message(format!(
-                    "{} imported, {} not",
+                    "{} imported, {} not{paced}",
                     report.imported + report.confirmed_by_duplicate,
                     report.not_imported()
                 ));
