@@ -31,7 +31,7 @@ impl Envelope {
 /// GETs one page of `path` (a v7 sync listing) with `query`.
 pub(crate) async fn cursor_page<T: Item>(
     client: &Client,
-    operation: &'static str,
+    operation: cg_auth::Operation,
     path: &str,
     query: &[(&str, String)],
 ) -> Result<Page<T>> {
@@ -42,8 +42,8 @@ pub(crate) async fn cursor_page<T: Item>(
         .query(query);
     let envelope: Envelope = call(
         client.ctx(),
-        operation,
-        send_request(&raw, cg_raw_sync::operation(operation), request),
+        operation.id,
+        send_request(&raw, operation, request),
     )
     .await?;
     let next = envelope.next();

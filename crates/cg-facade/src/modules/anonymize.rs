@@ -174,7 +174,7 @@ impl ValidateAnonymize {
         v41_list(
             &raw,
             ctx,
-            cg_raw_anonymize::operation("validateAnonymize"),
+            cg_raw_anonymize::ops::VALIDATE_ANONYMIZE,
             "/v4.1/anonymize",
             &query,
         )

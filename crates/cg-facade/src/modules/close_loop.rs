@@ -282,7 +282,7 @@ impl ListCases {
                 }
                 cursor_page(
                     &this.client,
-                    "listCloseLoopCases",
+                    cg_raw_sync::ops::LIST_CLOSE_LOOP_CASES,
                     "/v7/rest/sync/close-loop",
                     &query,
                 )

@@ -50,12 +50,13 @@ impl UploadKind {
         }
     }
 
-    fn list_operation(self) -> &'static str {
+    fn list_operation(self) -> cg_auth::Operation {
+        use cg_raw_files::ops;
         match self {
-            UploadKind::CompanyRevenue => "listRevenueUploads",
-            UploadKind::Contact => "listContactUploads",
-            UploadKind::Historical => "listHistoricalUploads",
-            UploadKind::Transactional => "listTransactionalUploads",
+            UploadKind::CompanyRevenue => ops::LIST_REVENUE_UPLOADS,
+            UploadKind::Contact => ops::LIST_CONTACT_UPLOADS,
+            UploadKind::Historical => ops::LIST_HISTORICAL_UPLOADS,
+            UploadKind::Transactional => ops::LIST_TRANSACTIONAL_UPLOADS,
         }
     }
 }
@@ -242,8 +243,11 @@ impl Files {
         file: impl Into<UploadFile>,
     ) -> Result<UploadOutcome> {
         let (operation, path) = match kind {
-            UploadKind::Contact => ("uploadContactFile", "/v4.1/file/contact"),
-            UploadKind::Historical => ("uploadHistoricalFile", "/v4.1/file/historical"),
+            UploadKind::Contact => (cg_raw_files::ops::UPLOAD_CONTACT_FILE, "/v4.1/file/contact"),
+            UploadKind::Historical => (
+                cg_raw_files::ops::UPLOAD_HISTORICAL_FILE,
+                "/v4.1/file/historical",
+            ),
             UploadKind::CompanyRevenue => {
                 return Err(Error::invalid(
                     "kind",
@@ -265,9 +269,9 @@ impl Files {
                 let id = match map.get("id") {
                     None | Some(serde_json::Value::Null) => None,
                     Some(serde_json::Value::String(s)) => {
-                        Some(decode::required(operation, "upload id", Some(s))?)
+                        Some(decode::required(operation.id, "upload id", Some(s))?)
                     }
-                    Some(other) => Some(decode::required(operation, "upload id", Some(other))?),
+                    Some(other) => Some(decode::required(operation.id, "upload id", Some(other))?),
                 };
                 UploadOutcome::Accepted { id }
             }
@@ -397,14 +401,7 @@ impl ListUploads {
                     query.push(("date_range_from", from.to_string()));
                     query.push(("date_range_to", to.to_string()));
                 }
-                let items = v41_list(
-                    &raw,
-                    ctx,
-                    cg_raw_files::operation(operation),
-                    this.kind.list_path(),
-                    &query,
-                )
-                .await?;
+                let items = v41_list(&raw, ctx, operation, this.kind.list_path(), &query).await?;
                 Ok(Page { items, next: None })
             })
         }))
@@ -708,7 +705,7 @@ fn check_xml(name: &str, data: &[u8], max_rows: usize) -> Result<()> {
 /// read as a plain value and interpreted by the callers.
 pub(crate) async fn upload_multipart(
     client: &Client,
-    operation: &'static str,
+    operation: cg_auth::Operation,
     path: &str,
     name: String,
     data: Vec<u8>,
@@ -727,12 +724,8 @@ pub(crate) async fn upload_multipart(
         .post(url)
         .header(reqwest::header::ACCEPT, "application/json")
         .multipart(form);
-    let answer: DataEnvelope = call(
-        ctx,
-        operation,
-        send_request(&raw, cg_raw_files::operation(operation), request),
-    )
-    .await?;
+    let answer: DataEnvelope =
+        call(ctx, operation.id, send_request(&raw, operation, request)).await?;
     Ok(answer.data)
 }
 

@@ -161,7 +161,7 @@ impl ListDivisions {
         v41_list(
             &raw,
             ctx,
-            cg_raw_hierarchy::operation("listHierarchy"),
+            cg_raw_hierarchy::ops::LIST_HIERARCHY,
             "/v4.1/hierarchy",
             &query,
         )

@@ -203,7 +203,7 @@ impl ListUnsubscribes {
                 let items = v41_list(
                     &raw,
                     ctx,
-                    cg_raw_lists::operation("listUnsubscribes"),
+                    cg_raw_lists::ops::LIST_UNSUBSCRIBES,
                     "/v4.1/lists/unsubscribe",
                     &query,
                 )
@@ -304,7 +304,7 @@ impl ListBounces {
                 let items = v41_list(
                     &raw,
                     ctx,
-                    cg_raw_lists::operation("listBounces"),
+                    cg_raw_lists::ops::LIST_BOUNCES,
                     "/v4.1/lists/bounce",
                     &query,
                 )

@@ -144,7 +144,7 @@ impl ListReasons {
         v41_list(
             &raw,
             ctx,
-            cg_raw_reasons::operation("listReasons"),
+            cg_raw_reasons::ops::LIST_REASONS,
             "/v4.1/reasons",
             &query,
         )

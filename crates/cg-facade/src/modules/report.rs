@@ -17,7 +17,7 @@ use crate::client::raw_client;
 use crate::decode;
 use crate::{Client, Error, Result, validate};
 
-const OPERATION: &str = "getNpsReport";
+const OPERATION: &str = cg_raw_report::ops::GET_NPS_REPORT.id;
 
 /// The Net Promoter Score of the responses in a range.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -183,7 +183,7 @@ impl GetNpsReport {
         let answer: types::NpsReportResponse = call(
             ctx,
             OPERATION,
-            send_request(&raw, cg_raw_report::operation(OPERATION), request),
+            send_request(&raw, cg_raw_report::ops::GET_NPS_REPORT, request),
         )
         .await?;
         NpsReport::try_from(answer.data)

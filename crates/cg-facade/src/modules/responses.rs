@@ -355,11 +355,11 @@ impl Export {
         self
     }
 
-    fn operation(&self) -> &'static str {
+    fn operation(&self) -> cg_auth::Operation {
         if self.responses {
-            "exportResponses"
+            cg_raw_sync::ops::EXPORT_RESPONSES
         } else {
-            "exportNonResponses"
+            cg_raw_sync::ops::EXPORT_NON_RESPONSES
         }
     }
 

@@ -76,7 +76,7 @@ impl Revenue {
         check_file(&name, &data, MAX_REVENUE_ROWS)?;
         let answer = upload_multipart(
             &self.client,
-            "uploadRevenueFile",
+            cg_raw_files::ops::UPLOAD_REVENUE_FILE,
             "/v4.1/company/revenue_file_automate",
             name,
             data,

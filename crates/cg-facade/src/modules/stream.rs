@@ -76,8 +76,12 @@ impl Streaming {
         K: Into<String>,
         V: Into<String>,
     {
-        self.send("streamTransactional", "/v4.1/stream/transactional", records)
-            .await
+        self.send(
+            cg_raw_stream::ops::STREAM_TRANSACTIONAL,
+            "/v4.1/stream/transactional",
+            records,
+        )
+        .await
     }
 
     /// Sends historical survey records (responses and non-responses of earlier campaigns).
@@ -88,13 +92,17 @@ impl Streaming {
         K: Into<String>,
         V: Into<String>,
     {
-        self.send("streamHistorical", "/v4.1/stream/historical", records)
-            .await
+        self.send(
+            cg_raw_stream::ops::STREAM_HISTORICAL,
+            "/v4.1/stream/historical",
+            records,
+        )
+        .await
     }
 
     async fn send<I, R, K, V>(
         &self,
-        operation: &'static str,
+        operation: cg_auth::Operation,
         path: &str,
         records: I,
     ) -> Result<StreamReceipt>
@@ -118,12 +126,8 @@ impl Streaming {
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body);
-        let answer: DataEnvelope = call(
-            ctx,
-            operation,
-            send_request(&raw, cg_raw_stream::operation(operation), request),
-        )
-        .await?;
+        let answer: DataEnvelope =
+            call(ctx, operation.id, send_request(&raw, operation, request)).await?;
         Ok(receipt(records.len(), answer.data))
     }
 }

@@ -146,7 +146,7 @@ impl Transaction {
     }
 }
 
-const OP_LIST: &str = "listTransactions";
+const OP_LIST: &str = cg_raw_transactions::ops::LIST_TRANSACTIONS.id;
 
 fn decode_problem(operation: &'static str, problem: String) -> Error {
     Error::Decode {
@@ -514,7 +514,7 @@ impl ListTransactions {
                 let items = v41_list(
                     &raw,
                     ctx,
-                    cg_raw_transactions::operation(OP_LIST),
+                    cg_raw_transactions::ops::LIST_TRANSACTIONS,
                     "/v4.1/transactions",
                     &this.query(start),
                 )

@@ -1,0 +1,42 @@
+//! The facade names every operation it sends by the typed constants the spec's
+//! operation facts generate (`cg_raw_*::ops::*`): a misspelt name is a compile error,
+//! not a request that silently carries no credentials and the wrong retry rules.
+
+use std::path::Path;
+
+fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).expect("readable src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("utf-8 source");
+            out.push((path.display().to_string(), text));
+        }
+    }
+}
+
+#[test]
+fn no_operation_is_looked_up_by_name() {
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(files.len() > 10, "the facade's sources were found");
+    let mut found = Vec::new();
+    for (path, text) in &files {
+        // Everything before the unit tests: they may look up a made-up name on purpose.
+        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+        for (n, line) in code.lines().enumerate() {
+            if line.contains("::operation(") {
+                found.push(format!("{path}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "operations looked up by name instead of ops::* constants:\n{}",
+        found.join("\n")
+    );
+}
