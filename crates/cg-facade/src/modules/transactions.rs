@@ -146,8 +146,6 @@ impl Transaction {
     }
 }
 
-const OP_LIST: &str = cg_raw_transactions::ops::LIST_TRANSACTIONS.id;
-
 fn decode_problem(operation: &'static str, problem: String) -> Error {
     Error::Decode {
         operation,
