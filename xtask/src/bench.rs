@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--quick] [--cases 1,2,..]`: builds the benchmark and the sandbox
 //! in release, makes sure the Python side has its venv (`.venv-bench/`, httpx and aiohttp
-//! from `scripts/requirements-bench.txt`), then runs `cg-bench` (cases 1 to 9) under
+//! from `scripts/requirements-bench.txt`), then runs `cg-bench` (cases 1 to 10) under
 //! `nice -n 10`, which prints the table and writes it as JSON (and Markdown) under
 //! `target/bench/`.
 
