@@ -15,7 +15,7 @@ use crate::call::call;
 use crate::client::raw_client;
 use crate::lenient::{self, open_enum};
 use crate::paging::{Cursor, Fetch, Page, PageCursor, walk};
-use crate::sync_page::cursor_page;
+use crate::sync_page::{check_window, cursor_page, page_query};
 use crate::{Client, Error, Result};
 
 /// The largest page of the case listing.
@@ -249,20 +249,7 @@ impl ListCases {
     }
 
     fn fetch(&self) -> Result<Fetch<CloseLoopCase>> {
-        if self.per_page == 0 || self.per_page > MAX_CASES_PER_PAGE {
-            return Err(Error::invalid(
-                "per_page",
-                format!("{} is outside 1..={MAX_CASES_PER_PAGE}", self.per_page),
-            ));
-        }
-        if let (Some(since), Some(until)) = (self.since, self.until)
-            && since > until
-        {
-            return Err(Error::invalid(
-                "since",
-                format!("{since} is after until {until}"),
-            ));
-        }
+        check_window(self.per_page, MAX_CASES_PER_PAGE, self.since, self.until)?;
         let this = self.clone();
         Ok(Arc::new(move |cursor| {
             let this = this.clone();
@@ -270,10 +257,7 @@ impl ListCases {
                 let PageCursor::Token(token) = cursor else {
                     return Err(Error::invalid("cursor", "cases page by cursor"));
                 };
-                let mut query = vec![("per_page", this.per_page.to_string())];
-                if let Some(token) = token {
-                    query.push(("cursor", token.to_string()));
-                }
+                let mut query = page_query(this.per_page, token);
                 if let Some(since) = this.since {
                     query.push(("updated_at[start]", since.format("%Y-%m-%d").to_string()));
                 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::lenient;
 use crate::paging::{Cursor, Fetch, Page, PageCursor, walk};
-use crate::sync_page::cursor_page;
+use crate::sync_page::{check_window, cursor_page, page_query};
 use crate::{Client, Error, Result};
 
 /// The largest export page.
@@ -364,20 +364,7 @@ impl Export {
     }
 
     fn fetch(&self) -> Result<Fetch<SurveyResponse>> {
-        if self.per_page == 0 || self.per_page > MAX_PER_PAGE {
-            return Err(Error::invalid(
-                "per_page",
-                format!("{} is outside 1..={MAX_PER_PAGE}", self.per_page),
-            ));
-        }
-        if let (Some(since), Some(until)) = (self.since, self.until)
-            && since > until
-        {
-            return Err(Error::invalid(
-                "since",
-                format!("{since} is after until {until}"),
-            ));
-        }
+        check_window(self.per_page, MAX_PER_PAGE, self.since, self.until)?;
         let this = self.clone();
         Ok(Arc::new(move |cursor| {
             let this = this.clone();
@@ -385,10 +372,7 @@ impl Export {
                 let PageCursor::Token(token) = cursor else {
                     return Err(Error::invalid("cursor", "the export pages by cursor"));
                 };
-                let mut query = vec![("per_page", this.per_page.to_string())];
-                if let Some(token) = token {
-                    query.push(("cursor", token.to_string()));
-                }
+                let mut query = page_query(this.per_page, token);
                 if let Some(field) = this.period_field {
                     query.push(("period[field]", types::PeriodField::from(field).to_string()));
                 }
