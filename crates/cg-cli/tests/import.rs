@@ -794,3 +794,49 @@ fn wrong_credentials_make_one_token_request() {
     assert_eq!(tokens, 1, "one token request");
     assert!(sb.requests_to("/records").is_empty());
 }
+
+/// Against a service that accepts 200 requests a second, the import at concurrency 64
+/// adapts its send rate by default: every row gets in, with far fewer requests refused
+/// with 429 than with `--fixed-rate` (whose rows may run out of retries).
+#[test]
+fn the_send_rate_adapts_to_429s_unless_fixed() {
+    const ROWS: usize = 600;
+    let refused_429 = |extra: &[&str], prefix: &str, must_finish: bool| {
+        let sb = TestSandbox::with(|b| {
+            b.faults(cg_sandbox::FaultConfig {
+                rate_limit: Some(cg_sandbox::RateLimit::new(200.0, 20)),
+                ..Default::default()
+            })
+        });
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("r.csv"), contacts_csv(prefix, ROWS)).expect("written");
+        let mut args = vec![
+            "records",
+            "import",
+            "r.csv",
+            "--configuration",
+            DEMO_OPEN_CONFIGURATION,
+            "--concurrency",
+            "64",
+        ];
+        args.extend_from_slice(extra);
+        let run = sb.cg_in(tmp.path(), &args);
+        let puts = sb.requests_to("/records");
+        if must_finish {
+            run.expect_code(0);
+            assert_eq!(
+                puts.iter().filter(|r| r.status == 200).count(),
+                ROWS,
+                "every row in once"
+            );
+        }
+        puts.iter().filter(|r| r.status == 429).count()
+    };
+    let fixed = refused_429(&["--fixed-rate"], "fixed", false);
+    let adaptive = refused_429(&[], "adaptive", true);
+    assert!(fixed > 0, "the limit was reached at a fixed rate");
+    assert!(
+        adaptive * 3 < fixed,
+        "adaptive {adaptive} answers 429 against fixed {fixed}"
+    );
+}
