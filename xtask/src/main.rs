@@ -4,6 +4,7 @@
 mod adapt;
 mod bench;
 mod codes;
+mod common;
 mod format;
 mod raw;
 mod regen;

@@ -50,8 +50,10 @@ pub fn generate_all(root: &Path) -> Result<Outputs, String> {
         PathBuf::from("crates/cg-errors/src/codes.rs"),
         crate::codes::generate(&codes, "spec/error-codes.csv")?,
     );
+    let shared = crate::common::Shared::load(root)?;
+    outputs.extend(crate::common::generate_crate(&shared)?);
     for spec in spec_files(root)? {
-        for (path, content) in crate::raw::generate_crate(&spec)? {
+        for (path, content) in crate::raw::generate_crate(&spec, &shared)? {
             outputs.insert(path, content);
         }
     }
@@ -64,7 +66,10 @@ fn spec_files(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut specs = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        if path.extension().is_some_and(|ext| ext == "yaml") {
+        // common.yaml is not a module: its definitions are bundled into each one.
+        if path.extension().is_some_and(|ext| ext == "yaml")
+            && path.file_name().is_some_and(|n| n != crate::common::FILE)
+        {
             specs.push(path);
         }
     }

@@ -7,6 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     /**One record that would be anonymized. The documented keys are listed; the service
 sends further keys (the docs elide them), which are kept as they come.
 */
@@ -23,7 +25,9 @@ sends further keys (the docs elide them), which are kept as they come.
         pub last_name: ::std::option::Option<::std::string::String>,
         ///CG-ID of the survey record, usually sent as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number_customergauge: ::std::option::Option<IntOrString>,
+        pub number_customergauge: ::std::option::Option<
+            cg_raw_common::types::IntOrString,
+        >,
         ///Telephone number of the contact (used for SMS surveys).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sms_telephone: ::std::option::Option<::std::string::String>,
@@ -66,7 +70,7 @@ of records anonymized; any other keys are kept as they come.
     pub struct AnonymizeResult {
         ///Inferred: number of records anonymized, as a number or a numeric string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub anonymized: ::std::option::Option<IntOrString>,
+        pub anonymized: ::std::option::Option<cg_raw_common::types::IntOrString>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -90,111 +94,6 @@ of records anonymized; any other keys are kept as they come.
             Default::default()
         }
     }
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
-    /**The error body of the v4.1 suite, for every error status. `Code` is one of the
-error-code table (see `error-codes.csv`), a number sometimes sent as a string;
-unknown codes must still parse.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
-            Default::default()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -212,7 +111,7 @@ unknown codes must still parse.
                 ::std::string::String,
             >,
             number_customergauge: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             sms_telephone: ::std::result::Result<
@@ -275,7 +174,9 @@ unknown codes must still parse.
             }
             pub fn number_customergauge<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customergauge = value
@@ -425,7 +326,7 @@ unknown codes must still parse.
         #[derive(Clone, Debug)]
         pub struct AnonymizeResult {
             anonymized: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -444,7 +345,9 @@ unknown codes must still parse.
         impl AnonymizeResult {
             pub fn anonymized<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.anonymized = value
@@ -551,108 +454,6 @@ unknown codes must still parse.
                 Self {
                     email: Ok(value.email),
                     telephone: Ok(value.telephone),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
                 }
             }
         }
@@ -825,7 +626,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ValidateAnonymize<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         email: Result<Option<::std::string::String>, String>,
         telephone: Result<Option<::std::string::String>, String>,
     }
@@ -840,11 +641,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn email<V>(mut self, value: V) -> Self
@@ -878,7 +682,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::AnonymizeCandidateListResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, email, telephone } = self;
             let format = format.map_err(Error::InvalidRequest)?;
@@ -955,7 +759,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ExecuteAnonymize<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::ExecuteAnonymizeRequest, String>,
     }
     impl<'a> ExecuteAnonymize<'a> {
@@ -968,11 +772,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1004,7 +811,10 @@ pub mod builder {
         ///Sends a `POST` request to `/v4.1/anonymize.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AnonymizeResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::AnonymizeResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let body = body

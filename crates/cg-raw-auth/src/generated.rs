@@ -7,48 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /**Error body of the imports and v7 APIs: a message and, for validation errors,
-the messages per field.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ImportsError {
-        ///Validation messages keyed by field name.
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub errors: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-        ///Summary of the error.
-        pub message: ::std::string::String,
-    }
-    impl ImportsError {
-        pub fn builder() -> builder::ImportsError {
-            Default::default()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::IntOrString;
     /**Inferred: OAuth2 error answer in the shape of RFC 6749 section 5.2; the vendor does
 not document the token endpoint's errors. `error` is one of the RFC codes such as
 `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
@@ -147,7 +107,7 @@ up to 1 hour. Other keys may be present.
 may come as a number or a numeric string.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in: ::std::option::Option<IntOrString>,
+        pub expires_in: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: the token type, presumably `Bearer`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token_type: ::std::option::Option<::std::string::String>,
@@ -159,75 +119,6 @@ may come as a number or a numeric string.
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct ImportsError {
-            errors: ::std::result::Result<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for ImportsError {
-            fn default() -> Self {
-                Self {
-                    errors: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
-                }
-            }
-        }
-        impl ImportsError {
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for errors: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ImportsError> for super::ImportsError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ImportsError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    errors: value.errors?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ImportsError> for ImportsError {
-            fn from(value: super::ImportsError) -> Self {
-                Self {
-                    errors: Ok(value.errors),
-                    message: Ok(value.message),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct OAuthError {
             error: ::std::result::Result<
@@ -386,7 +277,7 @@ may come as a number or a numeric string.
                 ::std::string::String,
             >,
             expires_in: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             token_type: ::std::result::Result<
@@ -418,7 +309,9 @@ may come as a number or a numeric string.
             }
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in = value

@@ -7,6 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     ///Answer of an upload removal: `{"Data":true}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct DeleteUploadResponse {
@@ -27,81 +29,6 @@ pub mod types {
     impl FileUpload {
         pub fn builder() -> builder::FileUpload {
             Default::default()
-        }
-    }
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
         }
     }
     ///A revenue file (CSV, XLS, XLSX or XML; at most 2 MB and 1000 rows).
@@ -149,7 +76,7 @@ documented (a success flag or a count of files taken).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct RevenueUploadResult {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub data: ::std::option::Option<IntOrString>,
+        pub data: ::std::option::Option<cg_raw_common::types::IntOrString>,
     }
     impl RevenueUploadResult {
         pub fn builder() -> builder::RevenueUploadResult {
@@ -161,7 +88,7 @@ documented (a success flag or a count of files taken).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct UploadCreated {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<IntOrString>,
+        pub id: ::std::option::Option<cg_raw_common::types::IntOrString>,
     }
     impl UploadCreated {
         pub fn builder() -> builder::UploadCreated {
@@ -219,7 +146,7 @@ an entry is taken to be either a text or an object of details.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date_upload: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<IntOrString>,
+        pub id: ::std::option::Option<cg_raw_common::types::IntOrString>,
         /**Processing messages (`"logs": ["Record 2: Duplicate Record"]`, art 5000722447);
 Inferred: may be null when there are none.
 */
@@ -232,11 +159,13 @@ Inferred: may be null when there are none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub successful_records: ::std::option::Option<IntOrString>,
+        pub successful_records: ::std::option::Option<cg_raw_common::types::IntOrString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total_records: ::std::option::Option<IntOrString>,
+        pub total_records: ::std::option::Option<cg_raw_common::types::IntOrString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unsuccessful_records: ::std::option::Option<IntOrString>,
+        pub unsuccessful_records: ::std::option::Option<
+            cg_raw_common::types::IntOrString,
+        >,
     }
     impl UploadRecord {
         pub fn builder() -> builder::UploadRecord {
@@ -261,33 +190,6 @@ successful or not").
     impl ::std::convert::From<bool> for UploadResult {
         fn from(value: bool) -> Self {
             Self::Boolean(value)
-        }
-    }
-    ///The error body of the v4.1 suite, for every error status.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
-            Default::default()
         }
     }
     /// Types for composing complex structures.
@@ -458,7 +360,7 @@ successful or not").
         #[derive(Clone, Debug)]
         pub struct RevenueUploadResult {
             data: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -472,7 +374,9 @@ successful or not").
         impl RevenueUploadResult {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -500,7 +404,7 @@ successful or not").
         #[derive(Clone, Debug)]
         pub struct UploadCreated {
             id: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -512,7 +416,9 @@ successful or not").
         impl UploadCreated {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -625,7 +531,7 @@ successful or not").
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             logs: ::std::result::Result<
@@ -641,15 +547,15 @@ successful or not").
                 ::std::string::String,
             >,
             successful_records: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             total_records: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             unsuccessful_records: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -682,7 +588,9 @@ successful or not").
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -732,7 +640,9 @@ successful or not").
             }
             pub fn successful_records<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.successful_records = value
@@ -746,7 +656,9 @@ successful or not").
             }
             pub fn total_records<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_records = value
@@ -758,7 +670,9 @@ successful or not").
             }
             pub fn unsuccessful_records<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.unsuccessful_records = value
@@ -799,108 +713,6 @@ successful or not").
                     successful_records: Ok(value.successful_records),
                     total_records: Ok(value.total_records),
                     unsuccessful_records: Ok(value.unsuccessful_records),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
                 }
             }
         }
@@ -1051,8 +863,8 @@ Sends a `GET` request to `/v4.1/file/company-revenue.{format}`
 
 Arguments:
 - `format`: Answer format, the suffix of the path (`.json` or `.xml`).
-- `date_range_from`: Only uploads from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
-- `date_range_to`: Only uploads up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `id`: Only the upload with this id.
 - `limit`: Number of records to return; at most 1000.
 - `start`: Offset of the first record to return.
@@ -1082,8 +894,8 @@ Sends a `GET` request to `/v4.1/file/contact.{format}`
 
 Arguments:
 - `format`: Answer format, the suffix of the path (`.json` or `.xml`).
-- `date_range_from`: Only uploads from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
-- `date_range_to`: Only uploads up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `id`: Only the upload with this id.
 - `limit`: Number of records to return; at most 1000.
 - `start`: Offset of the first record to return.
@@ -1113,8 +925,8 @@ Sends a `GET` request to `/v4.1/file/historical.{format}`
 
 Arguments:
 - `format`: Answer format, the suffix of the path (`.json` or `.xml`).
-- `date_range_from`: Only uploads from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
-- `date_range_to`: Only uploads up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `id`: Only the upload with this id.
 - `limit`: Number of records to return; at most 1000.
 - `start`: Offset of the first record to return.
@@ -1144,8 +956,8 @@ Sends a `GET` request to `/v4.1/file/transactional.{format}`
 
 Arguments:
 - `format`: Answer format, the suffix of the path (`.json` or `.xml`).
-- `date_range_from`: Only uploads from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
-- `date_range_to`: Only uploads up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `id`: Only the upload with this id.
 - `limit`: Number of records to return; at most 1000.
 - `start`: Offset of the first record to return.
@@ -1179,7 +991,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteUpload<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         id: Result<i64, String>,
     }
     impl<'a> DeleteUpload<'a> {
@@ -1192,11 +1004,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -1211,7 +1026,10 @@ pub mod builder {
         ///Sends a `DELETE` request to `/v4.1/file.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::DeleteUploadResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::DeleteUploadResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format, id } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -1284,7 +1102,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListRevenueUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1305,11 +1123,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1374,7 +1195,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/file/company-revenue.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::UploadListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::UploadListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self {
                 client,
                 format,
@@ -1471,7 +1295,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListContactUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1492,11 +1316,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1561,7 +1388,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/file/contact.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::UploadListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::UploadListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self {
                 client,
                 format,
@@ -1658,7 +1488,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListHistoricalUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1679,11 +1509,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1748,7 +1581,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/file/historical.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::UploadListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::UploadListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self {
                 client,
                 format,
@@ -1845,7 +1681,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListTransactionalUploads<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         id: Result<Option<i64>, String>,
@@ -1866,11 +1702,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1935,7 +1774,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/file/transactional.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::UploadListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::UploadListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self {
                 client,
                 format,

@@ -7,6 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     ///Form body of `addDivision`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AddDivisionRequest {
@@ -37,7 +39,7 @@ pub mod types {
     pub struct AddDivisionResult {
         ///Id of the new division, usually sent as a string (`"2"`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<IntOrString>,
+        pub id: ::std::option::Option<cg_raw_common::types::IntOrString>,
     }
     impl AddDivisionResult {
         pub fn builder() -> builder::AddDivisionResult {
@@ -80,7 +82,7 @@ the field only.
         pub division: ::std::option::Option<::std::string::String>,
         ///Id of the division, usually sent as a string (`"2"`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<IntOrString>,
+        pub id: ::std::option::Option<cg_raw_common::types::IntOrString>,
         /**Name of the parent division. Inferred: empty or absent for the root
 division `Global`.
 */
@@ -115,81 +117,6 @@ division `Global`.
             Default::default()
         }
     }
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
     /**Form body of `updateDivision`: `division` plus at least one of
 `division_to_update` and `parent`.
 */
@@ -217,36 +144,6 @@ division `Global`.
     }
     impl UpdateDivisionResponse {
         pub fn builder() -> builder::UpdateDivisionResponse {
-            Default::default()
-        }
-    }
-    /**The error body of the v4.1 suite, for every error status. `Code` is one of the
-error-code table (see `error-codes.csv`), a number sometimes sent as a string;
-unknown codes must still parse.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
             Default::default()
         }
     }
@@ -355,7 +252,7 @@ unknown codes must still parse.
         #[derive(Clone, Debug)]
         pub struct AddDivisionResult {
             id: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -367,7 +264,9 @@ unknown codes must still parse.
         impl AddDivisionResult {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -506,7 +405,7 @@ unknown codes must still parse.
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             parent: ::std::result::Result<
@@ -538,7 +437,9 @@ unknown codes must still parse.
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -790,108 +691,6 @@ unknown codes must still parse.
                 Self { data: Ok(value.data) }
             }
         }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
-                }
-            }
-        }
     }
     /// Generation of default values for serde.
     pub mod defaults {
@@ -1106,7 +905,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListHierarchy<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
     }
     impl<'a> ListHierarchy<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1117,17 +916,23 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/v4.1/hierarchy.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::DivisionListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::DivisionListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -1199,7 +1004,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateDivision<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::UpdateDivisionRequest, String>,
     }
     impl<'a> UpdateDivision<'a> {
@@ -1212,11 +1017,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1250,7 +1058,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::UpdateDivisionResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
@@ -1329,7 +1137,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddDivision<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::AddDivisionRequest, String>,
     }
     impl<'a> AddDivision<'a> {
@@ -1342,11 +1150,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1376,7 +1187,10 @@ pub mod builder {
         ///Sends a `POST` request to `/v4.1/hierarchy.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AddDivisionResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::AddDivisionResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let body = body
@@ -1454,7 +1268,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteDivision<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::DeleteDivisionRequest, String>,
     }
     impl<'a> DeleteDivision<'a> {
@@ -1467,11 +1281,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1505,7 +1322,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::DeleteDivisionResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;

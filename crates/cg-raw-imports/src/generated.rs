@@ -7,6 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::ImportsError;
     ///JSON body of `PUT /accounts`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AccountImport {
@@ -451,48 +453,6 @@ example adds an offset (`2019-03-06 10:00:00 +0530`), so both are accepted.
             Default::default()
         }
     }
-    /**Error body of the imports and v7 APIs: a message and, for validation errors,
-the messages per field.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ImportsError {
-        ///Validation messages keyed by field name.
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub errors: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-        ///Summary of the error.
-        pub message: ::std::string::String,
-    }
-    impl ImportsError {
-        pub fn builder() -> builder::ImportsError {
-            Default::default()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
     ///JSON body of `PUT /records/`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RecordImport {
@@ -874,75 +834,6 @@ parentheses, dash and plus.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ImportsError {
-            errors: ::std::result::Result<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for ImportsError {
-            fn default() -> Self {
-                Self {
-                    errors: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
-                }
-            }
-        }
-        impl ImportsError {
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for errors: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ImportsError> for super::ImportsError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ImportsError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    errors: value.errors?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ImportsError> for ImportsError {
-            fn from(value: super::ImportsError) -> Self {
-                Self {
-                    errors: Ok(value.errors),
-                    message: Ok(value.message),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct RecordImport {
             configuration: ::std::result::Result<
                 ::std::string::String,
@@ -1313,7 +1204,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/accounts`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ImportsError>> {
+        ) -> Result<ResponseValue<()>, Error<cg_raw_common::types::ImportsError>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -1410,7 +1301,10 @@ pub mod builder {
         ///Sends a `PUT` request to `/activities`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ActivityResult>, Error<types::ImportsError>> {
+        ) -> Result<
+            ResponseValue<types::ActivityResult>,
+            Error<cg_raw_common::types::ImportsError>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -1505,7 +1399,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/records/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::ImportsError>> {
+        ) -> Result<ResponseValue<()>, Error<cg_raw_common::types::ImportsError>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {

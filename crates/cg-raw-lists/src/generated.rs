@@ -7,6 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     ///Form body of `addUnsubscribe`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AddUnsubscribeRequest {
@@ -84,81 +86,6 @@ formally enumerated, so others are possible.
             Default::default()
         }
     }
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
     ///One entry of the unsubscribe list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Unsubscribe {
@@ -187,36 +114,6 @@ but not this key's name; `Email` follows the bounce listing.
     }
     impl UnsubscribeListResponse {
         pub fn builder() -> builder::UnsubscribeListResponse {
-            Default::default()
-        }
-    }
-    /**The error body of the v4.1 suite, for every error status. `Code` is one of the
-error-code table (see `error-codes.csv`), a number sometimes sent as a string;
-unknown codes must still parse.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
             Default::default()
         }
     }
@@ -597,108 +494,6 @@ unknown codes must still parse.
                 Self { data: Ok(value.data) }
             }
         }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
-                }
-            }
-        }
     }
     /// Error types.
     pub mod error {
@@ -817,8 +612,8 @@ Sends a `GET` request to `/v4.1/lists/bounce.{format}`
 
 Arguments:
 - `format`: Answer format, the suffix of the path (`.json` or `.xml`).
-- `date_range_from`: Only records from this date on (`YYYY-MM-DD`); use together with `date_range_to`.
-- `date_range_to`: Only records up to this date (`YYYY-MM-DD`); use together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `limit`: Number of records per answer; default and maximum 1000.
 - `start`: Offset of the first record.
 ```ignore
@@ -848,8 +643,8 @@ Sends a `GET` request to `/v4.1/lists/unsubscribe.{format}`
 
 Arguments:
 - `format`: Answer format, the suffix of the path (`.json` or `.xml`).
-- `date_range_from`: Only records from this date on (`YYYY-MM-DD`); use together with `date_range_to`.
-- `date_range_to`: Only records up to this date (`YYYY-MM-DD`); use together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `start`: Offset of the first record. Each answer holds at most 100 records, so page
 in steps of 100: 0, 100, 200, ...
 
@@ -902,7 +697,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListBounces<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
@@ -921,11 +716,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -980,7 +778,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/lists/bounce.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::BounceListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::BounceListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format, date_range_from, date_range_to, limit, start } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let date_range_from = date_range_from.map_err(Error::InvalidRequest)?;
@@ -1067,7 +868,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListUnsubscribes<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
         start: Result<Option<i64>, String>,
@@ -1084,11 +885,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -1132,7 +936,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::UnsubscribeListResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, date_range_from, date_range_to, start } = self;
             let format = format.map_err(Error::InvalidRequest)?;
@@ -1218,7 +1022,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AddUnsubscribe<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::AddUnsubscribeRequest, String>,
     }
     impl<'a> AddUnsubscribe<'a> {
@@ -1231,11 +1035,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1269,7 +1076,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::AddUnsubscribeResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;

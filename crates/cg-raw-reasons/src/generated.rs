@@ -7,81 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     ///`ListReasonsShowFor`
     #[derive(
         ::serde::Deserialize,
@@ -145,7 +72,7 @@ not, so the descriptions below that start with "Inferred:" are readings of the n
 number or a string.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub category_main: ::std::option::Option<IntOrString>,
+        pub category_main: ::std::option::Option<cg_raw_common::types::IntOrString>,
         /**Whether the reason is positive (`pos`) or negative (`neg`) (art 5000722472); other
 values are possible.
 */
@@ -156,13 +83,13 @@ values are possible.
         pub label: ::std::option::Option<::std::string::String>,
         ///Level of the reason in the two-level hierarchy (1 or 2), usually sent as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub level: ::std::option::Option<IntOrString>,
+        pub level: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: number of the reason within its list, usually sent as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub numeration: ::std::option::Option<IntOrString>,
+        pub numeration: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: display order of the reason, usually sent as a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub position: ::std::option::Option<IntOrString>,
+        pub position: ::std::option::Option<cg_raw_common::types::IntOrString>,
         /**Identifier of the reason code, a JSON string (`"11060"`, art 5000722471). No
 document fixes its format, so it is any text.
 */
@@ -188,42 +115,12 @@ document fixes its format, so it is any text.
             Default::default()
         }
     }
-    /**The error body of the v4.1 suite, for every error status. `Code` is one of the
-error-code table (see `error-codes.csv`), a number sometimes sent as a string;
-unknown codes must still parse.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
-            Default::default()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct Reason {
             category_main: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             good_bad: ::std::result::Result<
@@ -235,15 +132,15 @@ unknown codes must still parse.
                 ::std::string::String,
             >,
             level: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             numeration: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             position: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             reason_code: ::std::result::Result<
@@ -272,7 +169,9 @@ unknown codes must still parse.
         impl Reason {
             pub fn category_main<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.category_main = value
@@ -308,7 +207,9 @@ unknown codes must still parse.
             }
             pub fn level<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.level = value
@@ -320,7 +221,9 @@ unknown codes must still parse.
             }
             pub fn numeration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.numeration = value
@@ -332,7 +235,9 @@ unknown codes must still parse.
             }
             pub fn position<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.position = value
@@ -437,108 +342,6 @@ unknown codes must still parse.
         impl ::std::convert::From<super::ReasonListResponse> for ReasonListResponse {
             fn from(value: super::ReasonListResponse) -> Self {
                 Self { data: Ok(value.data) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
-                }
             }
         }
     }
@@ -689,7 +492,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListReasons<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         show_for: Result<Option<types::ListReasonsShowFor>, String>,
     }
     impl<'a> ListReasons<'a> {
@@ -702,11 +505,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn show_for<V>(mut self, value: V) -> Self
@@ -724,7 +530,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/reasons.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ReasonListResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::ReasonListResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format, show_for } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let show_for = show_for.map_err(Error::InvalidRequest)?;

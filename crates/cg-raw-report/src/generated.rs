@@ -7,81 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, NumberOrString, V41Error};
     /**The NPS report. Only `nps` is known (public client code); the counts are
 Inferred: the usual parts of an NPS calculation, read when present. Any other keys
 are kept as they come.
@@ -90,21 +17,21 @@ are kept as they come.
     pub struct NpsReport {
         ///Inferred: number of detractors (score 0-6).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub detractors: ::std::option::Option<IntOrString>,
+        pub detractors: ::std::option::Option<cg_raw_common::types::IntOrString>,
         /**Net Promoter Score (-100 to 100), as a number or a numeric string; may have
 decimals.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub nps: ::std::option::Option<NumberOrString>,
+        pub nps: ::std::option::Option<cg_raw_common::types::NumberOrString>,
         ///Inferred: number of passives (score 7-8).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub passives: ::std::option::Option<IntOrString>,
+        pub passives: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: number of promoters (score 9-10).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub promoters: ::std::option::Option<IntOrString>,
+        pub promoters: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: number of survey responses counted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub responses: ::std::option::Option<IntOrString>,
+        pub responses: ::std::option::Option<cg_raw_common::types::IntOrString>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -124,78 +51,28 @@ decimals.
             Default::default()
         }
     }
-    ///A (possibly fractional) number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum NumberOrString {
-        Double(f64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for NumberOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Double(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<f64> for NumberOrString {
-        fn from(value: f64) -> Self {
-            Self::Double(value)
-        }
-    }
-    /**The error body of the v4.1 suite, for every error status. `Code` is one of the
-error-code table (see `error-codes.csv`), a number sometimes sent as a string;
-unknown codes must still parse.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
-            Default::default()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct NpsReport {
             detractors: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             nps: ::std::result::Result<
-                ::std::option::Option<super::NumberOrString>,
+                ::std::option::Option<cg_raw_common::types::NumberOrString>,
                 ::std::string::String,
             >,
             passives: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             promoters: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             responses: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -218,7 +95,9 @@ unknown codes must still parse.
         impl NpsReport {
             pub fn detractors<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.detractors = value
@@ -230,7 +109,9 @@ unknown codes must still parse.
             }
             pub fn nps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::NumberOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::NumberOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.nps = value
@@ -242,7 +123,9 @@ unknown codes must still parse.
             }
             pub fn passives<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.passives = value
@@ -254,7 +137,9 @@ unknown codes must still parse.
             }
             pub fn promoters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.promoters = value
@@ -266,7 +151,9 @@ unknown codes must still parse.
             }
             pub fn responses<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.responses = value
@@ -354,108 +241,6 @@ unknown codes must still parse.
         impl ::std::convert::From<super::NpsReportResponse> for NpsReportResponse {
             fn from(value: super::NpsReportResponse) -> Self {
                 Self { data: Ok(value.data) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
-                }
             }
         }
     }
@@ -616,7 +401,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetNpsReport<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
@@ -631,11 +416,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_range_from<V>(mut self, value: V) -> Self
@@ -667,7 +455,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v4.1/report/nps.{format}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::NpsReportResponse>, Error<types::V41Error>> {
+        ) -> Result<
+            ResponseValue<types::NpsReportResponse>,
+            Error<cg_raw_common::types::V41Error>,
+        > {
             let Self { client, format, date_range_from, date_range_to } = self;
             let format = format.map_err(Error::InvalidRequest)?;
             let date_range_from = date_range_from.map_err(Error::InvalidRequest)?;

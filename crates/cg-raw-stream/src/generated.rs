@@ -7,81 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     /**One record: one child element per field, named as in the system's upload mapping
 and holding the value as text (dates as `YYYY-MM-DD HH:MM:SS`). `Email`,
 `FirstName` and `LastName` are the fields of the vendor's example; every other
@@ -170,33 +97,6 @@ sent invitations, is never reported as failed for its answer's shape.
             value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ) -> Self {
             Self::Object(value)
-        }
-    }
-    ///The error body of the v4.1 suite, for every error status.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
-            Default::default()
         }
     }
     /// Types for composing complex structures.
@@ -391,108 +291,6 @@ sent invitations, is never reported as failed for its answer's shape.
         impl ::std::convert::From<super::StreamResponse> for StreamResponse {
             fn from(value: super::StreamResponse) -> Self {
                 Self { data: Ok(value.data) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
-                }
             }
         }
     }

@@ -7,6 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{ImportsError, IntOrString};
     /**The latest state of the close-the-loop case of one survey response (art 5000880297:
 a response has a case once a status change, CTL comment or assignment happened).
 Inferred: the key names below; only `time_to_follow_up` and `time_to_close` (whole
@@ -25,7 +27,9 @@ hours) are named in the article. Unknown keys are kept.
         pub note: ::std::option::Option<::std::string::String>,
         ///Inferred: CG-ID of the survey response the case belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number_customergauge: ::std::option::Option<IntOrString>,
+        pub number_customergauge: ::std::option::Option<
+            cg_raw_common::types::IntOrString,
+        >,
         /**Inferred: the case status, `open`, `progress` or `closed` as in PUT close-loop
 status (art 5000883702); other values are possible.
 */
@@ -33,10 +37,10 @@ status (art 5000883702); other values are possible.
         pub status: ::std::option::Option<::std::string::String>,
         ///Case closed time (PROGRESS to CLOSED) in full hours (art 5000880297, 5000883702).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub time_to_close: ::std::option::Option<IntOrString>,
+        pub time_to_close: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Follow-up time (OPEN to PROGRESS) in full hours (art 5000880297, 5000883702).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub time_to_follow_up: ::std::option::Option<IntOrString>,
+        pub time_to_follow_up: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: when the case last changed, "YYYY-mm-dd HH:MM:SS".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
@@ -83,7 +87,7 @@ when `data` is empty.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
         ///CustomerGauge id (CG-ID) of the survey whose loop status changes.
-        pub number_customergauge: IntOrString,
+        pub number_customergauge: cg_raw_common::types::IntOrString,
         ///New close-loop status.
         pub status: CloseLoopStatusUpdateStatus,
     }
@@ -341,48 +345,6 @@ when `data` is empty.
             value.parse()
         }
     }
-    /**Error body of the imports and v7 APIs: a message and, for validation errors,
-the messages per field.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ImportsError {
-        ///Validation messages keyed by field name.
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
-        )]
-        pub errors: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::vec::Vec<::std::string::String>,
-        >,
-        ///Summary of the error.
-        pub message: ::std::string::String,
-    }
-    impl ImportsError {
-        pub fn builder() -> builder::ImportsError {
-            Default::default()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
     ///`PeriodField`
     #[derive(
         ::serde::Deserialize,
@@ -452,7 +414,7 @@ the messages per field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number: ::std::option::Option<IntOrString>,
+        pub number: ::std::option::Option<cg_raw_common::types::IntOrString>,
     }
     impl SurveyAccount {
         pub fn builder() -> builder::SurveyAccount {
@@ -590,15 +552,17 @@ this object or the flat `first_name`/`last_name` keys; both are accepted.
 (`"nps": 10`, art 5000875861); Inferred: may arrive as a numeric string.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub nps: ::std::option::Option<IntOrString>,
+        pub nps: ::std::option::Option<cg_raw_common::types::IntOrString>,
         ///Inferred: the customer number (seen as a string in the v6 endpoint, art 5000875861).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number_customer: ::std::option::Option<IntOrString>,
+        pub number_customer: ::std::option::Option<cg_raw_common::types::IntOrString>,
         /**CustomerGauge id of the survey record (CG-ID): a JSON number in v6 (`3414`,
 art 5000875861), a string elsewhere (`"995262"`, art 5000883702).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number_customergauge: ::std::option::Option<IntOrString>,
+        pub number_customergauge: ::std::option::Option<
+            cg_raw_common::types::IntOrString,
+        >,
         ///Inferred: contact phone number (seen in the v6 endpoint).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
@@ -626,7 +590,7 @@ as it came. Inferred: null (or absent) when the service has nothing to hand
 back; callers stop when `data` is empty.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub next: ::std::option::Option<IntOrString>,
+        pub next: ::std::option::Option<cg_raw_common::types::IntOrString>,
     }
     impl SyncCursor {
         pub fn builder() -> builder::SyncCursor {
@@ -664,7 +628,7 @@ back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             number_customergauge: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -672,11 +636,11 @@ back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             time_to_close: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             time_to_follow_up: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -737,7 +701,9 @@ back; callers stop when `data` is empty.
             }
             pub fn number_customergauge<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customergauge = value
@@ -763,7 +729,9 @@ back; callers stop when `data` is empty.
             }
             pub fn time_to_close<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.time_to_close = value
@@ -775,7 +743,9 @@ back; callers stop when `data` is empty.
             }
             pub fn time_to_follow_up<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.time_to_follow_up = value
@@ -949,7 +919,7 @@ back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             number_customergauge: ::std::result::Result<
-                super::IntOrString,
+                cg_raw_common::types::IntOrString,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -998,7 +968,7 @@ back; callers stop when `data` is empty.
             }
             pub fn number_customergauge<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::IntOrString>,
+                T: ::std::convert::TryInto<cg_raw_common::types::IntOrString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customergauge = value
@@ -1049,82 +1019,13 @@ back; callers stop when `data` is empty.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ImportsError {
-            errors: ::std::result::Result<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for ImportsError {
-            fn default() -> Self {
-                Self {
-                    errors: Ok(Default::default()),
-                    message: Err("no value supplied for message".to_string()),
-                }
-            }
-        }
-        impl ImportsError {
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for errors: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ImportsError> for super::ImportsError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ImportsError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    errors: value.errors?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ImportsError> for ImportsError {
-            fn from(value: super::ImportsError) -> Self {
-                Self {
-                    errors: Ok(value.errors),
-                    message: Ok(value.message),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct SurveyAccount {
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             number: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -1151,7 +1052,9 @@ back; callers stop when `data` is empty.
             }
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
@@ -1443,15 +1346,15 @@ back; callers stop when `data` is empty.
                 ::std::string::String,
             >,
             nps: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             number_customer: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             number_customergauge: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
@@ -1662,7 +1565,9 @@ back; callers stop when `data` is empty.
             }
             pub fn nps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.nps = value
@@ -1674,7 +1579,9 @@ back; callers stop when `data` is empty.
             }
             pub fn number_customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customer = value
@@ -1688,7 +1595,9 @@ back; callers stop when `data` is empty.
             }
             pub fn number_customergauge<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customergauge = value
@@ -1813,7 +1722,7 @@ back; callers stop when `data` is empty.
         #[derive(Clone, Debug)]
         pub struct SyncCursor {
             next: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -1827,7 +1736,9 @@ back; callers stop when `data` is empty.
         impl SyncCursor {
             pub fn next<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.next = value
@@ -2202,7 +2113,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::CloseLoopStatusResult>,
-            Error<types::ImportsError>,
+            Error<cg_raw_common::types::ImportsError>,
         > {
             let Self { client, body } = self;
             let body = body
@@ -2277,7 +2188,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListCloseLoopCases<'a> {
         client: &'a super::Client,
-        cursor: Result<Option<types::IntOrString>, String>,
+        cursor: Result<Option<cg_raw_common::types::IntOrString>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         updated_at_end: Result<Option<::chrono::naive::NaiveDate>, String>,
         updated_at_start: Result<Option<::chrono::naive::NaiveDate>, String>,
@@ -2294,13 +2205,14 @@ pub mod builder {
         }
         pub fn cursor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::IntOrString>,
+            V: std::convert::TryInto<cg_raw_common::types::IntOrString>,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `IntOrString` for cursor failed".to_string()
+                    "conversion to `cg_raw_common :: types :: IntOrString` for cursor failed"
+                        .to_string()
                 });
             self
         }
@@ -2348,7 +2260,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::CloseLoopCasesPage>,
-            Error<types::ImportsError>,
+            Error<cg_raw_common::types::ImportsError>,
         > {
             let Self { client, cursor, per_page, updated_at_end, updated_at_start } = self;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
@@ -2421,7 +2333,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ExportNonResponses<'a> {
         client: &'a super::Client,
-        cursor: Result<Option<types::IntOrString>, String>,
+        cursor: Result<Option<cg_raw_common::types::IntOrString>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         period_end: Result<Option<::chrono::naive::NaiveDate>, String>,
         period_field: Result<Option<types::PeriodField>, String>,
@@ -2442,13 +2354,14 @@ pub mod builder {
         }
         pub fn cursor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::IntOrString>,
+            V: std::convert::TryInto<cg_raw_common::types::IntOrString>,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `IntOrString` for cursor failed".to_string()
+                    "conversion to `cg_raw_common :: types :: IntOrString` for cursor failed"
+                        .to_string()
                 });
             self
         }
@@ -2521,7 +2434,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::SyncResponsesPage>,
-            Error<types::ImportsError>,
+            Error<cg_raw_common::types::ImportsError>,
         > {
             let Self {
                 client,
@@ -2607,7 +2520,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ExportResponses<'a> {
         client: &'a super::Client,
-        cursor: Result<Option<types::IntOrString>, String>,
+        cursor: Result<Option<cg_raw_common::types::IntOrString>, String>,
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
         period_end: Result<Option<::chrono::naive::NaiveDate>, String>,
         period_field: Result<Option<types::PeriodField>, String>,
@@ -2628,13 +2541,14 @@ pub mod builder {
         }
         pub fn cursor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::IntOrString>,
+            V: std::convert::TryInto<cg_raw_common::types::IntOrString>,
         {
             self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `IntOrString` for cursor failed".to_string()
+                    "conversion to `cg_raw_common :: types :: IntOrString` for cursor failed"
+                        .to_string()
                 });
             self
         }
@@ -2707,7 +2621,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::SyncResponsesPage>,
-            Error<types::ImportsError>,
+            Error<cg_raw_common::types::ImportsError>,
         > {
             let Self {
                 client,

@@ -7,81 +7,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Format`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Format {
-        #[serde(rename = "json")]
-        Json,
-        #[serde(rename = "xml")]
-        Xml,
-    }
-    impl ::std::fmt::Display for Format {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Json => f.write_str("json"),
-                Self::Xml => f.write_str("xml"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Format {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "json" => Ok(Self::Json),
-                "xml" => Ok(Self::Xml),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Format {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///A number the service may send either as a JSON number or as a string.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(untagged)]
-    pub enum IntOrString {
-        Int64(i64),
-        String(::std::string::String),
-    }
-    impl ::std::fmt::Display for IntOrString {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Int64(x) => x.fmt(f),
-                Self::String(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<i64> for IntOrString {
-        fn from(value: i64) -> Self {
-            Self::Int64(value)
-        }
-    }
+    /// The shared types of `spec/common.yaml`, defined once in `cg-raw-common`.
+    pub use cg_raw_common::types::{Format, IntOrString, V41Error};
     ///`ListTransactionsDateMethod`
     #[derive(
         ::serde::Deserialize,
@@ -159,9 +86,11 @@ keys are kept.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub nps: ::std::option::Option<IntOrString>,
+        pub nps: ::std::option::Option<cg_raw_common::types::IntOrString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number_customergauge: ::std::option::Option<IntOrString>,
+        pub number_customergauge: ::std::option::Option<
+            cg_raw_common::types::IntOrString,
+        >,
         ///Sending state, one of the `TransactionStatus` values as far as known.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
@@ -236,7 +165,7 @@ non-response.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct TransactionId {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<IntOrString>,
+        pub id: ::std::option::Option<cg_raw_common::types::IntOrString>,
     }
     impl TransactionId {
         pub fn builder() -> builder::TransactionId {
@@ -396,33 +325,6 @@ other mapped fields go in as further keys, all as text.
             Default::default()
         }
     }
-    ///The error body of the v4.1 suite, for every error status.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct V41Error {
-        #[serde(rename = "Error")]
-        pub error: V41ErrorError,
-    }
-    impl V41Error {
-        pub fn builder() -> builder::V41Error {
-            Default::default()
-        }
-    }
-    ///`V41ErrorError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct V41ErrorError {
-        #[serde(rename = "Code", skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<IntOrString>,
-        #[serde(
-            rename = "Message",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub message: ::std::option::Option<::std::string::String>,
-    }
-    impl V41ErrorError {
-        pub fn builder() -> builder::V41ErrorError {
-            Default::default()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -456,11 +358,11 @@ other mapped fields go in as further keys, all as text.
                 ::std::string::String,
             >,
             nps: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             number_customergauge: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -573,7 +475,9 @@ other mapped fields go in as further keys, all as text.
             }
             pub fn nps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.nps = value
@@ -585,7 +489,9 @@ other mapped fields go in as further keys, all as text.
             }
             pub fn number_customergauge<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_customergauge = value
@@ -859,7 +765,7 @@ other mapped fields go in as further keys, all as text.
         #[derive(Clone, Debug)]
         pub struct TransactionId {
             id: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
+                ::std::option::Option<cg_raw_common::types::IntOrString>,
                 ::std::string::String,
             >,
         }
@@ -871,7 +777,9 @@ other mapped fields go in as further keys, all as text.
         impl TransactionId {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<cg_raw_common::types::IntOrString>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -1206,108 +1114,6 @@ other mapped fields go in as further keys, all as text.
                 }
             }
         }
-        #[derive(Clone, Debug)]
-        pub struct V41Error {
-            error: ::std::result::Result<super::V41ErrorError, ::std::string::String>,
-        }
-        impl ::std::default::Default for V41Error {
-            fn default() -> Self {
-                Self {
-                    error: Err("no value supplied for error".to_string()),
-                }
-            }
-        }
-        impl V41Error {
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::V41ErrorError>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41Error> for super::V41Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { error: value.error? })
-            }
-        }
-        impl ::std::convert::From<super::V41Error> for V41Error {
-            fn from(value: super::V41Error) -> Self {
-                Self { error: Ok(value.error) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct V41ErrorError {
-            code: ::std::result::Result<
-                ::std::option::Option<super::IntOrString>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for V41ErrorError {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                }
-            }
-        }
-        impl V41ErrorError {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::IntOrString>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<V41ErrorError> for super::V41ErrorError {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: V41ErrorError,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    message: value.message?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::V41ErrorError> for V41ErrorError {
-            fn from(value: super::V41ErrorError) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    message: Ok(value.message),
-                }
-            }
-        }
     }
     /// Error types.
     pub mod error {
@@ -1443,8 +1249,8 @@ Arguments:
 - `date_method`: The date the date filters apply to. Only `date_order` is supported; any other
 value answers 400001 "Date method doesn't support".
 
-- `date_range_from`: Only records from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
-- `date_range_to`: Only records up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
+- `date_range_from`: Only items from this date on (`YYYY-MM-DD`); used together with `date_range_to`.
+- `date_range_to`: Only items up to this date (`YYYY-MM-DD`); used together with `date_range_from`.
 - `days`: Only records of the last this many days; at most 365 (more answers 400009).
 - `limit`: Number of records to return; at most 1000.
 - `start`: Offset of the first record to return.
@@ -1571,7 +1377,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListTransactions<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         date_method: Result<Option<types::ListTransactionsDateMethod>, String>,
         date_range_from: Result<Option<::chrono::naive::NaiveDate>, String>,
         date_range_to: Result<Option<::chrono::naive::NaiveDate>, String>,
@@ -1596,11 +1402,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn date_method<V>(mut self, value: V) -> Self
@@ -1695,7 +1504,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::TransactionListResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self {
                 client,
@@ -1799,7 +1608,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateNonResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::TransactionUpdateFields, String>,
     }
     impl<'a> UpdateNonResponse<'a> {
@@ -1812,11 +1621,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1850,7 +1662,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::TransactionIdResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
@@ -1930,7 +1742,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateNonResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::TransactionFields, String>,
     }
     impl<'a> CreateNonResponse<'a> {
@@ -1943,11 +1755,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1979,7 +1794,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::TransactionIdResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
@@ -2058,7 +1873,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::TransactionUpdateFields, String>,
     }
     impl<'a> UpdateResponse<'a> {
@@ -2071,11 +1886,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2109,7 +1927,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::TransactionIdResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
@@ -2189,7 +2007,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateResponse<'a> {
         client: &'a super::Client,
-        format: Result<types::Format, String>,
+        format: Result<cg_raw_common::types::Format, String>,
         body: Result<types::builder::TransactionFields, String>,
     }
     impl<'a> CreateResponse<'a> {
@@ -2202,11 +2020,14 @@ pub mod builder {
         }
         pub fn format<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Format>,
+            V: std::convert::TryInto<cg_raw_common::types::Format>,
         {
             self.format = value
                 .try_into()
-                .map_err(|_| "conversion to `Format` for format failed".to_string());
+                .map_err(|_| {
+                    "conversion to `cg_raw_common :: types :: Format` for format failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2238,7 +2059,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::TransactionIdResponse>,
-            Error<types::V41Error>,
+            Error<cg_raw_common::types::V41Error>,
         > {
             let Self { client, format, body } = self;
             let format = format.map_err(Error::InvalidRequest)?;
