@@ -17,6 +17,11 @@
 //!    gets a named schema of the same name, so that every operation shares one type
 //!    (`types::Format`) instead of one enum per operation (`ListBouncesFormat`, ...).
 //!
+//! 6. Every GET operation also becomes a [`Read`]: a template method that sends the
+//!    operation's typed path and query parameters (a generated query type, with a
+//!    `filters` map where the spec declares `x-cg-query-prefix`) and hands the answer
+//!    to the caller to decode (the facade reads answers leniently).
+//!
 //! Anything else progenitor refuses is reported by file and operationId.
 
 use serde_json::Value;
@@ -54,6 +59,87 @@ pub struct Extra {
     pub success: Vec<(u16, Option<String>)>,
     /// `(status, schema name)` of the documented error answers.
     pub errors: Vec<(u16, String)>,
+    /// The parts of a multipart body, from its schema.
+    pub parts: Vec<Part>,
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub name: String,
+    /// `format: binary`: file content (a `reqwest::multipart::Part`), else text.
+    pub binary: bool,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// A GET operation sent by xtask's read template: typed parameters in, the answer
+/// decoded as the caller's type.
+#[derive(Clone, Debug)]
+pub struct Read {
+    pub operation_id: String,
+    pub path: String,
+    pub summary: String,
+    pub path_params: Vec<String>,
+    pub query: Vec<QueryParam>,
+    /// `x-cg-query-prefix`: free-form parameters with this prefix are allowed too.
+    pub free_prefix: Option<String>,
+    pub success: Vec<u16>,
+}
+
+/// A query parameter of a [`Read`].
+#[derive(Clone, Debug)]
+pub struct QueryParam {
+    /// As sent (`period[start]`).
+    pub name: String,
+    pub ty: ParamType,
+    /// `explode: false` on an array: one comma-joined value.
+    pub joined: bool,
+    pub description: Option<String>,
+}
+
+/// The Rust type of a query parameter.
+#[derive(Clone, Debug)]
+pub enum ParamType {
+    Int {
+        unsigned: bool,
+    },
+    Number,
+    Bool,
+    Date,
+    Text,
+    /// A named schema of the spec (`types::Name`).
+    Named(String),
+    List(Box<ParamType>),
+}
+
+impl ParamType {
+    fn of(schema: &Value) -> ParamType {
+        if let Some(name) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.rsplit('/').next())
+        {
+            return ParamType::Named(name.to_string());
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("integer") => ParamType::Int {
+                unsigned: schema
+                    .get("minimum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| m >= 0.0),
+            },
+            Some("number") => ParamType::Number,
+            Some("boolean") => ParamType::Bool,
+            Some("array") => ParamType::List(Box::new(ParamType::of(
+                schema.get("items").unwrap_or(&Value::Null),
+            ))),
+            Some("string") if schema.get("format").and_then(Value::as_str) == Some("date") => {
+                ParamType::Date
+            }
+            _ => ParamType::Text,
+        }
+    }
 }
 
 /// The credentials an operation accepts, read from its `security` (or the document's).
@@ -122,6 +208,7 @@ fn facts_of(op: &Value, file: &str, operation_id: &str) -> Result<Facts, String>
 pub struct Adapted {
     pub spec: Value,
     pub extras: Vec<Extra>,
+    pub reads: Vec<Read>,
     pub security: Vec<Security>,
 }
 
@@ -191,6 +278,7 @@ fn security_of(op: &Value, default: Option<&Value>, operation_id: &str, facts: F
 pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
     name_shared_enum_parameters(&mut spec);
     let mut extras = Vec::new();
+    let mut reads = Vec::new();
     let mut security = Vec::new();
     let default_security = spec.get("security").cloned();
     let root = spec.clone();
@@ -202,6 +290,7 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
         let Some(item) = item.as_object_mut() else {
             continue;
         };
+        let item_params = item.get("parameters").cloned();
         for method in METHODS {
             let Some(op) = item.get_mut(method) else {
                 continue;
@@ -223,6 +312,10 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                 &operation_id,
                 facts,
             ));
+            let free_prefix = op
+                .get("x-cg-query-prefix")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             let ops = op
                 .as_object_mut()
                 .ok_or_else(|| format!("{file}: {operation_id}: not an object"))?;
@@ -246,7 +339,19 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                 path_params: path_params(path),
                 success: success.clone(),
                 errors: errors.clone(),
+                parts: Vec::new(),
             };
+            if method == "get" {
+                reads.push(Read {
+                    operation_id: operation_id.clone(),
+                    path: path.clone(),
+                    summary: summary.clone(),
+                    path_params: path_params(path),
+                    query: query_params(item_params.as_ref(), ops.get("parameters"), &root),
+                    free_prefix,
+                    success: success.iter().map(|(code, _)| *code).collect(),
+                });
+            }
 
             // 3. JSON answers only.
             if let Some(responses) = ops.get_mut("responses").and_then(Value::as_object_mut) {
@@ -278,12 +383,20 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                         "{file}: {operation_id}: mixes multipart/XML with another body encoding; extend xtask/src/adapt.rs"
                     ));
                 }
-                let kind = if content.contains_key("multipart/form-data") {
+                let multipart = content.get("multipart/form-data");
+                let kind = if multipart.is_some() {
                     BodyKind::Multipart
                 } else {
                     BodyKind::Xml
                 };
-                extras.push(extra(operation_id.clone(), kind, None));
+                let schema = multipart.and_then(schema_name);
+                let mut e = extra(operation_id.clone(), kind, schema.clone());
+                if let Some(name) = &schema {
+                    e.parts = parts_of(&root, name).ok_or_else(|| {
+                        format!("{file}: {operation_id}: multipart schema {name} has no properties")
+                    })?;
+                }
+                extras.push(e);
                 item.remove(method);
                 continue;
             }
@@ -327,8 +440,66 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
     Ok(Adapted {
         spec,
         extras,
+        reads,
         security,
     })
+}
+
+/// A parameter, read where it is defined when it is a `$ref`.
+fn resolve<'a>(param: &'a Value, root: &'a Value) -> &'a Value {
+    match param.get("$ref").and_then(Value::as_str) {
+        Some(r) => root.pointer(r.trim_start_matches('#')).unwrap_or(param),
+        None => param,
+    }
+}
+
+/// The query parameters of a path item and its operation, in their order.
+fn query_params(item: Option<&Value>, op: Option<&Value>, root: &Value) -> Vec<QueryParam> {
+    [item, op]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(|p| resolve(p, root))
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+        .filter_map(|p| {
+            let schema = p.get("schema").unwrap_or(&Value::Null);
+            Some(QueryParam {
+                name: p.get("name")?.as_str()?.to_string(),
+                ty: ParamType::of(schema),
+                joined: p.get("explode").and_then(Value::as_bool) == Some(false),
+                description: p
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// The parts of a multipart body schema (`#/components/schemas/<name>`).
+fn parts_of(root: &Value, name: &str) -> Option<Vec<Part>> {
+    let schema = root.pointer(&format!("/components/schemas/{name}"))?;
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let parts = schema
+        .get("properties")?
+        .as_object()?
+        .iter()
+        .map(|(name, p)| Part {
+            name: name.clone(),
+            binary: p.get("format").and_then(Value::as_str) == Some("binary"),
+            required: required.contains(&name.as_str()),
+            description: p
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+        .collect();
+    Some(parts)
 }
 
 /// Adaptation 5.

@@ -8,6 +8,7 @@ mod common;
 mod format;
 mod raw;
 mod regen;
+mod template;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

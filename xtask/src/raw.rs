@@ -7,9 +7,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::adapt::{self, Adapted, BodyKind, Extra};
+use crate::adapt::{self, Adapted};
 use crate::common::{self, Shared};
 use crate::format::{header, render};
+use crate::template;
 
 /// `(relative path, content)` of every file of the module's raw crate.
 pub fn generate_crate(spec_path: &Path, shared: &Shared) -> Result<Vec<(PathBuf, String)>, String> {
@@ -35,27 +36,27 @@ pub fn generate_crate(spec_path: &Path, shared: &Shared) -> Result<Vec<(PathBuf,
     let src = crate_dir.join("src");
 
     let generated = render(&file, generated)?;
+    let extra = if has_template(&adapted) {
+        Some(render(&file, template::extras(&file, &adapted)?)?)
+    } else {
+        None
+    };
+    let all_code = format!("{generated}{}", extra.as_deref().unwrap_or_default());
     let mut files = vec![
         (
             crate_dir.join("Cargo.toml"),
-            cargo_toml(stem, &title, &file, &generated, !shared_types.is_empty()),
+            cargo_toml(stem, &title, &file, &all_code, !shared_types.is_empty()),
         ),
         (src.join("generated.rs"), generated),
         (src.join("hooks.rs"), render(&file, hooks(&adapted))?),
-        (
-            src.join("lib.rs"),
-            lib_rs(stem, &file, !adapted.extras.is_empty()),
-        ),
+        (src.join("lib.rs"), lib_rs(stem, &file, &adapted)),
         (
             crate_dir.join("README.md"),
             readme(stem, &title, &file, &adapted),
         ),
     ];
-    if !adapted.extras.is_empty() {
-        files.push((
-            src.join("extra.rs"),
-            render(&file, extras(&file, &adapted.extras)?)?,
-        ));
+    if let Some(extra) = extra {
+        files.push((src.join("extra.rs"), extra));
     }
     Ok(files)
 }
@@ -205,12 +206,22 @@ unsafe_code = "forbid"
     )
 }
 
-fn lib_rs(stem: &str, file: &str, has_extra: bool) -> String {
-    let extra = if has_extra {
-        "\n/// Operations progenitor cannot generate (multipart, XML and form bodies), from xtask's template.\n#[rustfmt::skip]\nmod extra;\n"
-    } else {
-        ""
-    };
+/// Whether xtask's template adds methods (`extra.rs`) to the crate.
+fn has_template(adapted: &Adapted) -> bool {
+    !adapted.extras.is_empty() || !adapted.reads.is_empty()
+}
+
+fn lib_rs(stem: &str, file: &str, adapted: &Adapted) -> String {
+    let mut extra = String::new();
+    if has_template(adapted) {
+        extra.push_str("\n/// Methods from xtask's template: operations progenitor cannot generate (multipart,\n/// XML and form bodies) and the `*_as` methods that hand the answer to the caller.\n#[rustfmt::skip]\nmod extra;\n");
+    }
+    if !adapted.reads.is_empty() {
+        extra.push_str("pub use extra::query;\n");
+    }
+    if adapted.extras.iter().any(|e| !e.parts.is_empty()) {
+        extra.push_str("pub use extra::multipart;\n");
+    }
     format!(
         "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, rustdoc::all)]\n#![deny(missing_docs)]\n\n// Generated files are formatted by prettyplease, not rustfmt. progenitor documents what\n// the spec describes; its builders and plain fields have no docs to give.\n#[rustfmt::skip]\n#[allow(unused_imports, missing_docs)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation, ops}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",
         header = header(file),
@@ -307,7 +318,7 @@ fn paging_variant(paging: &str) -> proc_macro2::Ident {
     }
 }
 
-fn snake(id: &str) -> String {
+pub(crate) fn snake(id: &str) -> String {
     let mut out = String::new();
     for (i, c) in id.chars().enumerate() {
         if c.is_ascii_uppercase() {
@@ -320,169 +331,6 @@ fn snake(id: &str) -> String {
         }
     }
     out
-}
-
-fn extras(file: &str, extras: &[Extra]) -> Result<TokenStream, String> {
-    let methods = extras
-        .iter()
-        .map(|e| extra_method(file, e))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(quote! {
-        //! Operations progenitor 0.15.1 cannot generate, from xtask's template. They
-        //! use the same `Client`, types and hooks as the generated ones.
-        #[allow(unused_imports)]
-        use progenitor_client::{ClientHooks, Error, OperationInfo, ResponseValue, encode_path};
-
-        #[allow(unused_imports)]
-        use crate::types;
-
-        impl crate::Client {
-            #( #methods )*
-        }
-
-        /// `{"a":{"b":"c"}}` -> `a[b]=c`: the bracketed form encoding PHP-style services read.
-        #[allow(dead_code)]
-        fn bracket_form(value: &serde_json::Value) -> Vec<(String, String)> {
-            fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
-                match value {
-                    serde_json::Value::Object(map) => {
-                        for (k, v) in map {
-                            let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}[{k}]") };
-                            walk(&key, v, out);
-                        }
-                    }
-                    serde_json::Value::Array(items) => {
-                        for (i, v) in items.iter().enumerate() {
-                            walk(&format!("{prefix}[{i}]"), v, out);
-                        }
-                    }
-                    serde_json::Value::Null => {}
-                    serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
-                    other => out.push((prefix.to_string(), other.to_string())),
-                }
-            }
-            let mut out = Vec::new();
-            walk("", value, &mut out);
-            out
-        }
-    })
-}
-
-fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
-    let name = format_ident!("{}", snake(&e.method_id));
-    let op_id = &e.operation_id;
-    let doc = format!(
-        " {} (`{} {}`{}).",
-        e.summary.trim_end_matches('.'),
-        e.http_method.to_uppercase(),
-        e.path,
-        match e.body {
-            BodyKind::Multipart => ", `multipart/form-data` body",
-            BodyKind::Xml => ", `application/xml` body",
-            BodyKind::FormOfJson => ", `application/x-www-form-urlencoded` body",
-        }
-    );
-    let params: Vec<_> = e
-        .path_params
-        .iter()
-        .map(|p| format_ident!("{}", p))
-        .collect();
-    let mut fmt_path = e.path.clone();
-    for p in &e.path_params {
-        fmt_path = fmt_path.replace(&format!("{{{p}}}"), "{}");
-    }
-    let url_fmt = format!("{{}}{fmt_path}");
-    let method = format_ident!("{}", e.http_method);
-    let (body_param, body_apply) = match e.body {
-        BodyKind::Multipart => (
-            quote! { body: reqwest::multipart::Form },
-            quote! { .multipart(body) },
-        ),
-        BodyKind::Xml => (
-            quote! { body: impl Into<reqwest::Body> },
-            quote! { .header(reqwest::header::CONTENT_TYPE, "application/xml").body(body) },
-        ),
-        BodyKind::FormOfJson => {
-            let ty = e.body_schema.as_ref().ok_or_else(|| {
-                format!("{file}: {op_id}: the JSON body needs a $ref schema for its form variant")
-            })?;
-            let ty = format_ident!("{}", ty);
-            (
-                quote! { body: &types::#ty },
-                quote! {
-                    .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(serde_urlencoded::to_string(bracket_form(
-                        &serde_json::to_value(body).map_err(|e| Error::InvalidRequest(e.to_string()))?,
-                    )).map_err(|e| Error::InvalidRequest(e.to_string()))?)
-                },
-            )
-        }
-    };
-    let mut error_types: Vec<&String> = e.errors.iter().map(|(_, s)| s).collect();
-    error_types.dedup();
-    if error_types.len() > 1 {
-        return Err(format!(
-            "{file}: {op_id}: error answers use several schemas {error_types:?}"
-        ));
-    }
-    let error_ty = match error_types.first() {
-        Some(t) => {
-            let t = format_ident!("{}", t);
-            quote! { types::#t }
-        }
-        None => quote! { () },
-    };
-    let mut success_types: Vec<&Option<String>> = e.success.iter().map(|(_, s)| s).collect();
-    success_types.dedup();
-    if success_types.len() != 1 {
-        return Err(format!(
-            "{file}: {op_id}: success answers need exactly one shape, found {success_types:?}"
-        ));
-    }
-    let (ok_ty, ok_decode) = match success_types[0] {
-        Some(t) => {
-            let t = format_ident!("{}", t);
-            (
-                quote! { types::#t },
-                quote! { ResponseValue::from_response(response).await },
-            )
-        }
-        None => (quote! { () }, quote! { Ok(ResponseValue::empty(response)) }),
-    };
-    let ok_codes: Vec<_> = e.success.iter().map(|(c, _)| *c).collect();
-    let err_codes: Vec<_> = e.errors.iter().map(|(c, _)| *c).collect();
-    let err_arm = if err_codes.is_empty() {
-        quote! {}
-    } else {
-        quote! { #( #err_codes )|* => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)), }
-    };
-    Ok(quote! {
-        #[doc = #doc]
-        pub async fn #name(
-            &self,
-            #( #params: impl std::fmt::Display, )*
-            #body_param
-        ) -> Result<ResponseValue<#ok_ty>, Error<#error_ty>> {
-            let url = format!(#url_fmt, self.baseurl, #( encode_path(&#params.to_string()) ),*);
-            #[allow(unused_mut)]
-            let mut request = self
-                .client
-                .#method(url)
-                .header(reqwest::header::ACCEPT, "application/json")
-                #body_apply
-                .build()?;
-            let info = OperationInfo { operation_id: #op_id };
-            self.pre(&mut request, &info).await?;
-            let result = self.exec(request, &info).await;
-            self.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                #( #ok_codes )|* => #ok_decode,
-                #err_arm
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    })
 }
 
 /// The crate's README, also its crate documentation.

@@ -11,6 +11,12 @@ mod generated;
 #[rustfmt::skip]
 mod hooks;
 
+/// Methods from xtask's template: operations progenitor cannot generate (multipart,
+/// XML and form bodies) and the `*_as` methods that hand the answer to the caller.
+#[rustfmt::skip]
+mod extra;
+pub use extra::query;
+
 pub use generated::*;
 pub use hooks::{OPERATIONS, operation, ops};
 

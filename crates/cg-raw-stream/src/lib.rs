@@ -11,7 +11,8 @@ mod generated;
 #[rustfmt::skip]
 mod hooks;
 
-/// Operations progenitor cannot generate (multipart, XML and form bodies), from xtask's template.
+/// Methods from xtask's template: operations progenitor cannot generate (multipart,
+/// XML and form bodies) and the `*_as` methods that hand the answer to the caller.
 #[rustfmt::skip]
 mod extra;
 
