@@ -18,12 +18,18 @@ use crate::adapt::{Adapted, BodyKind, Extra, ParamType, Part, QueryParam, Read};
 use crate::raw::snake;
 
 pub fn extras(file: &str, adapted: &Adapted) -> Result<TokenStream, String> {
+    // Sent on every request, as progenitor's own methods do.
+    let version = adapted
+        .spec
+        .pointer("/info/version")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
     let mut methods = Vec::new();
     for e in &adapted.extras {
-        methods.push(extra_method(file, e)?);
+        methods.push(extra_method(file, e, version)?);
     }
     for r in &adapted.reads {
-        methods.push(read_method(r));
+        methods.push(read_method(r, version));
     }
     let queries: Vec<TokenStream> = adapted.reads.iter().map(query_type).collect();
     let query_mod = if queries.is_empty() {
@@ -132,7 +138,7 @@ fn url_of(path: &str, params: &[String]) -> TokenStream {
     quote! { format!(#url_fmt, self.baseurl, #( encode_path(&#idents.to_string()) ),*) }
 }
 
-fn read_method(r: &Read) -> TokenStream {
+fn read_method(r: &Read, version: &str) -> TokenStream {
     let name = format_ident!("{}_as", snake(&r.operation_id));
     let op_id = &r.operation_id;
     let query_ty = format_ident!("{}", pascal(&r.operation_id));
@@ -161,6 +167,7 @@ fn read_method(r: &Read) -> TokenStream {
                 .client
                 .get(url)
                 .header(reqwest::header::ACCEPT, "application/json")
+                .header("api-version", #version)
                 .query(&query.pairs().map_err(Error::InvalidRequest)?)
                 .build()?;
             send_as(self, request, OperationInfo { operation_id: #op_id }, &[#( #success ),*]).await
@@ -394,7 +401,7 @@ fn multipart_type(e: &Extra) -> Option<TokenStream> {
     })
 }
 
-fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
+fn extra_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, String> {
     let name = format_ident!("{}", snake(&e.method_id));
     let name_as = format_ident!("{}_as", snake(&e.method_id));
     let op_id = &e.operation_id;
@@ -501,6 +508,7 @@ fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
                     .client
                     .#method(url)
                     .header(reqwest::header::ACCEPT, "application/json")
+                    .header("api-version", #version)
                     #body_apply
                     .build()?;
                 send_as(self, request, OperationInfo { operation_id: #op_id }, &[#( #ok_codes ),*]).await
@@ -520,6 +528,7 @@ fn extra_method(file: &str, e: &Extra) -> Result<TokenStream, String> {
                 .client
                 .#method(url)
                 .header(reqwest::header::ACCEPT, "application/json")
+                .header("api-version", #version)
                 #body_apply
                 .build()?;
             let info = OperationInfo { operation_id: #op_id };

@@ -23,6 +23,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .multipart(body.into())
             .build()?;
         let info = OperationInfo {
@@ -54,6 +55,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .multipart(body.into())
             .build()?;
         send_as(
@@ -80,6 +82,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .multipart(body.into())
             .build()?;
         let info = OperationInfo {
@@ -110,6 +113,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .multipart(body.into())
             .build()?;
         send_as(
@@ -136,6 +140,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .multipart(body.into())
             .build()?;
         let info = OperationInfo {
@@ -166,6 +171,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .multipart(body.into())
             .build()?;
         send_as(
@@ -192,6 +198,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(
@@ -217,6 +224,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(
@@ -242,6 +250,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(
@@ -268,6 +277,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(

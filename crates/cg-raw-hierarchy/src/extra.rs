@@ -21,6 +21,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(

@@ -19,6 +19,7 @@ impl crate::Client {
             .client
             .put(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "1")
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(
                 serde_urlencoded::to_string(

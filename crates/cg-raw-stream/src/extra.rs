@@ -23,6 +23,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body)
             .build()?;
@@ -55,6 +56,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body)
             .build()?;
@@ -83,6 +85,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body)
             .build()?;
@@ -115,6 +118,7 @@ impl crate::Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "4.1")
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(body)
             .build()?;

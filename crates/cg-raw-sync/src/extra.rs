@@ -18,6 +18,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "7")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(
@@ -40,6 +41,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "7")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(
@@ -62,6 +64,7 @@ impl crate::Client {
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header("api-version", "7")
             .query(&query.pairs().map_err(Error::InvalidRequest)?)
             .build()?;
         send_as(

@@ -1,18 +1,13 @@
-//! The NPS report (`spec/report.yaml`), with free-form `filter_<Segment>` parameters.
-//!
-//! The generated builder has no setter for `filter_<Segment>` (OpenAPI cannot declare
-//! parameters by prefix), so this module builds the request itself and runs it through
-//! the same pipeline (credentials, retries) and the same error conversion as every call.
+//! The NPS report (`spec/report.yaml`), with free-form `filter_<Segment>` parameters
+//! (the generated `query::GetNpsReport` carries them, from `x-cg-query-prefix`).
 
 use std::collections::BTreeMap;
 
 use cg_auth::HostFamily;
-use cg_raw_report::types;
+use cg_raw_report::{query, types};
 use chrono::NaiveDate;
-use progenitor_client::ClientInfo;
-use reqwest::header::HeaderValue;
 
-use crate::call::{call, send_request};
+use crate::call::call;
 use crate::client::raw_client;
 use crate::decode;
 use crate::{Client, Error, Result, validate};
@@ -141,18 +136,12 @@ impl GetNpsReport {
         self
     }
 
-    fn query(&self) -> Result<Vec<(String, String)>> {
+    fn query(&self) -> Result<query::GetNpsReport> {
         validate::date_range(self.from, self.to)?;
-        let mut query = Vec::new();
+        let mut query = query::GetNpsReport::default();
         if let (Some(from), Some(to)) = (self.from, self.to) {
-            query.push((
-                "date_range_from".to_string(),
-                from.format("%Y-%m-%d").to_string(),
-            ));
-            query.push((
-                "date_range_to".to_string(),
-                to.format("%Y-%m-%d").to_string(),
-            ));
+            query.date_range_from = Some(from);
+            query.date_range_to = Some(to);
         }
         for (segment, value) in &self.filters {
             if segment.trim().is_empty() {
@@ -164,7 +153,9 @@ impl GetNpsReport {
                     "the value is empty",
                 ));
             }
-            query.push((format!("filter_{segment}"), value.clone()));
+            query
+                .filters
+                .insert(format!("filter_{segment}"), value.clone());
         }
         Ok(query)
     }
@@ -174,16 +165,10 @@ impl GetNpsReport {
         let query = self.query()?;
         let raw = raw_client!(self.client, cg_raw_report, HostFamily::Api);
         let ctx = self.client.ctx();
-        let url = format!("{}/v4.1/report/nps.{}", raw.baseurl(), ctx.format.as_str());
-        let request = raw
-            .client()
-            .get(url)
-            .header("api-version", HeaderValue::from_static("4.1"))
-            .query(&query);
         let answer: types::NpsReportResponse = call(
             ctx,
             OPERATION,
-            send_request(&raw, cg_raw_report::ops::GET_NPS_REPORT, request),
+            raw.get_nps_report_as(ctx.format.as_str(), &query),
         )
         .await?;
         NpsReport::try_from(answer.data)

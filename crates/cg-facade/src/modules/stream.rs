@@ -4,12 +4,11 @@
 //! Transactional records go into the mail queue and may send invitations at once:
 //! a call is never resent after an ambiguous failure.
 
-use progenitor_client::ClientInfo;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use cg_auth::HostFamily;
 
-use crate::call::{call, send_request};
+use crate::call::call;
 use crate::client::raw_client;
 use crate::decode::DataEnvelope;
 use crate::{Client, Error, Result};
@@ -76,12 +75,7 @@ impl Streaming {
         K: Into<String>,
         V: Into<String>,
     {
-        self.send(
-            cg_raw_stream::ops::STREAM_TRANSACTIONAL,
-            "/v4.1/stream/transactional",
-            records,
-        )
-        .await
+        self.send(Kind::Transactional, records).await
     }
 
     /// Sends historical survey records (responses and non-responses of earlier campaigns).
@@ -92,20 +86,10 @@ impl Streaming {
         K: Into<String>,
         V: Into<String>,
     {
-        self.send(
-            cg_raw_stream::ops::STREAM_HISTORICAL,
-            "/v4.1/stream/historical",
-            records,
-        )
-        .await
+        self.send(Kind::Historical, records).await
     }
 
-    async fn send<I, R, K, V>(
-        &self,
-        operation: cg_auth::Operation,
-        path: &str,
-        records: I,
-    ) -> Result<StreamReceipt>
+    async fn send<I, R, K, V>(&self, kind: Kind, records: I) -> Result<StreamReceipt>
     where
         I: IntoIterator<Item = R>,
         R: IntoIterator<Item = (K, V)>,
@@ -119,17 +103,27 @@ impl Streaming {
         let body = records_xml(&records)?;
         let raw = raw_client!(self.client, cg_raw_stream, HostFamily::Api);
         let ctx = self.client.ctx();
-        let url = format!("{}{path}.{}", raw.baseurl(), ctx.format.as_str());
-        let request = raw
-            .client()
-            .post(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_TYPE, "application/xml")
-            .body(body);
-        let answer: DataEnvelope =
-            call(ctx, operation.id, send_request(&raw, operation, request)).await?;
+        let format = ctx.format.as_str();
+        // `Data` is undocumented: read as a plain value rather than the generated type.
+        let answer: DataEnvelope = match kind {
+            Kind::Transactional => {
+                let operation = cg_raw_stream::ops::STREAM_TRANSACTIONAL.id;
+                call(ctx, operation, raw.stream_transactional_as(format, body)).await?
+            }
+            Kind::Historical => {
+                let operation = cg_raw_stream::ops::STREAM_HISTORICAL.id;
+                call(ctx, operation, raw.stream_historical_as(format, body)).await?
+            }
+        };
         Ok(receipt(records.len(), answer.data))
     }
+}
+
+/// Which stream a document goes to.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Transactional,
+    Historical,
 }
 
 /// The undocumented `Data` read leniently: a count, or an upload record.
