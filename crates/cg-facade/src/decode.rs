@@ -2,10 +2,11 @@
 //! text for "not set", and "no records" error codes where a listing is simply empty.
 
 use std::fmt::Display;
+use std::future::Future;
 use std::str::FromStr;
 
 use cg_errors::ErrorCode;
-use progenitor_client::ClientInfo;
+use progenitor_client::{ClientInfo, ResponseValue};
 use serde_json::Value;
 
 use crate::call::{CallContext, call, send_request};
@@ -59,7 +60,7 @@ pub(crate) fn required<T: FromStr>(
 
 /// `{"Data": [..]}` of a v4.1 listing; only an answer without `Data` fails.
 #[derive(serde::Deserialize)]
-struct DataList {
+pub(crate) struct DataList {
     #[serde(rename = "Data", deserialize_with = "lenient::data_list")]
     data: Vec<Value>,
 }
@@ -86,6 +87,21 @@ where
         send_request::<_, DataList>(raw, operation, request),
     )
     .await;
+    Ok(lenient::items(empty_when_none(answer.map(|l| l.data))?))
+}
+
+/// Reads a v4.1 listing sent by a generated `*_as` method tolerantly; "no records" is
+/// an empty listing.
+pub(crate) async fn read_list<T, F>(
+    ctx: CallContext,
+    operation: cg_auth::Operation,
+    answer: F,
+) -> Result<Vec<T>>
+where
+    T: Item,
+    F: Future<Output = std::result::Result<ResponseValue<DataList>, progenitor_client::Error<()>>>,
+{
+    let answer = call(ctx, operation.id, answer).await;
     Ok(lenient::items(empty_when_none(answer.map(|l| l.data))?))
 }
 

@@ -8,7 +8,7 @@ use cg_raw_anonymize::types;
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::{self, v41_list};
+use crate::decode::{self, read_list};
 use crate::lenient;
 use crate::{Client, Error, Result, validate};
 
@@ -163,20 +163,12 @@ impl ValidateAnonymize {
         let (email, telephone) = self.target.checked()?;
         let raw = raw_client!(self.client, cg_raw_anonymize, HostFamily::Api);
         let ctx = self.client.ctx();
-        let mut query = Vec::new();
-        if let Some(email) = email {
-            query.push(("email", email));
-        }
-        if let Some(telephone) = telephone {
-            query.push(("telephone", telephone));
-        }
+        let query = cg_raw_anonymize::query::ValidateAnonymize { email, telephone };
         // "No records" is an empty dry run, not a failure.
-        v41_list(
-            &raw,
+        read_list(
             ctx,
             cg_raw_anonymize::ops::VALIDATE_ANONYMIZE,
-            "/v4.1/anonymize",
-            &query,
+            raw.validate_anonymize_as(ctx.format.as_str(), &query),
         )
         .await
     }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::{self, v41_list};
+use crate::decode::{self, read_list};
 use crate::lenient;
 use crate::{Client, Error, Result};
 
@@ -157,13 +157,10 @@ impl ListDivisions {
     pub async fn send(self) -> Result<Vec<Division>> {
         let raw = raw_client!(self.client, cg_raw_hierarchy, HostFamily::Api);
         let ctx = self.client.ctx();
-        let query: [(&str, String); 0] = [];
-        v41_list(
-            &raw,
+        read_list(
             ctx,
             cg_raw_hierarchy::ops::LIST_HIERARCHY,
-            "/v4.1/hierarchy",
-            &query,
+            raw.list_hierarchy_as(ctx.format.as_str(), &Default::default()),
         )
         .await
     }

@@ -4,7 +4,7 @@ use cg_auth::HostFamily;
 use serde_json::{Map, Value};
 
 use crate::client::raw_client;
-use crate::decode::v41_list;
+use crate::decode::read_list;
 use crate::lenient::{self, open_enum};
 use crate::{Client, Error, Result};
 
@@ -137,16 +137,13 @@ impl ListReasons {
     pub async fn send(self) -> Result<Vec<Reason>> {
         let raw = raw_client!(self.client, cg_raw_reasons, HostFamily::Api);
         let ctx = self.client.ctx();
-        let mut query = Vec::new();
-        if let Some(show_for) = &self.show_for {
-            query.push(("show_for", show_for.as_str().to_owned()));
-        }
-        v41_list(
-            &raw,
+        let query = cg_raw_reasons::query::ListReasons {
+            show_for: self.show_for.as_ref().map(|s| s.as_str().to_owned()),
+        };
+        read_list(
             ctx,
             cg_raw_reasons::ops::LIST_REASONS,
-            "/v4.1/reasons",
-            &query,
+            raw.list_reasons_as(ctx.format.as_str(), &query),
         )
         .await
     }
