@@ -40,3 +40,39 @@ fn no_operation_is_looked_up_by_name() {
         found.join("\n")
     );
 }
+
+/// Every request the facade sends is built by a generated method (progenitor's or
+/// xtask's template), from the spec: the facade never assembles a URL, a query or a
+/// body encoding itself.
+#[test]
+fn no_request_is_built_by_hand() {
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    // What building a request by hand needs: the raw client's reqwest client and base
+    // URL (`ClientInfo`), a request builder, or a request made from parts.
+    let patterns = [
+        "ClientInfo",
+        ".baseurl()",
+        "RequestBuilder",
+        "Request::new(",
+        "send_request",
+        "multipart::Form::new(",
+    ];
+    let mut found = Vec::new();
+    for (path, text) in &files {
+        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+        for (n, line) in code.lines().enumerate() {
+            if patterns.iter().any(|p| line.contains(p)) {
+                found.push(format!("{path}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "requests built by hand in the facade:\n{}",
+        found.join("\n")
+    );
+}
