@@ -3,12 +3,8 @@
 //! their removal. The revenue upload lives in [`revenue`](super::revenue) and shares
 //! the listing, the record type and the checks of this file.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use chrono::NaiveDate;
-use futures::stream::BoxStream;
 use progenitor_client::ClientInfo;
+use std::path::{Path, PathBuf};
 
 use cg_auth::HostFamily;
 
@@ -16,8 +12,8 @@ use crate::call::{call, send_request};
 use crate::client::raw_client;
 use crate::decode::{self, DataEnvelope, v41_list};
 use crate::lenient;
-use crate::paging::{Fetch, Page, PageCursor, walk};
-use crate::{Client, Error, Result, validate};
+use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
+use crate::{Client, Error, Result};
 use serde_json::{Map, Value};
 
 /// Largest file the service takes: 2 MB.
@@ -318,105 +314,57 @@ pub(crate) fn is_false(value: &serde_json::Value) -> bool {
     }
 }
 
-/// `GET /v4.1/file/<kind>`: `.send()` one page or `.stream()` them all.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until .send() or .stream()"]
-pub struct ListUploads {
-    client: Client,
+/// `GET /v4.1/file/<kind>`, up to 1000 per page: `.send()` one page or `.stream()` them
+/// all; `from`/`to` is the upload day.
+pub type ListUploads = OffsetListing<UploadSource>;
+
+/// The filters and request of [`ListUploads`].
+#[derive(Clone, Copy, Debug)]
+pub struct UploadSource {
     kind: UploadKind,
     id: Option<u64>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    start: u64,
-    limit: u32,
 }
 
 impl ListUploads {
+    /// The uploads of one family, from the first, with the largest page.
     pub(crate) fn new(client: Client, kind: UploadKind) -> Self {
-        ListUploads {
-            client,
-            kind,
-            id: None,
-            from: None,
-            to: None,
-            start: 0,
-            limit: MAX_UPLOAD_LIMIT,
-        }
+        OffsetListing::from_source(client, UploadSource { kind, id: None })
     }
 
     /// Only the upload with this id.
     pub fn id(mut self, id: u64) -> Self {
-        self.id = Some(id);
+        self.source_mut().id = Some(id);
         self
     }
+}
 
-    /// Uploaded on or after this day (with [`to`](Self::to)).
-    pub fn from(mut self, day: NaiveDate) -> Self {
-        self.from = Some(day);
-        self
-    }
+impl sealed::Sealed for UploadSource {}
 
-    /// Uploaded on or before this day (with [`from`](Self::from)).
-    pub fn to(mut self, day: NaiveDate) -> Self {
-        self.to = Some(day);
-        self
-    }
+impl TakesLimit for UploadSource {}
 
-    /// The offset of the first upload.
-    pub fn start(mut self, start: u64) -> Self {
-        self.start = start;
-        self
-    }
+impl OffsetSource for UploadSource {
+    type Item = UploadRecord;
+    const MAX_LIMIT: u32 = MAX_UPLOAD_LIMIT;
 
-    /// Uploads per page, 1 to 1000 (default 1000).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = limit;
-        self
-    }
-
-    fn fetch(&self) -> Result<Fetch<UploadRecord>> {
-        validate::date_range(self.from, self.to)?;
-        validate::limit(self.limit, MAX_UPLOAD_LIMIT)?;
+    fn check(&self) -> Result<()> {
         if let Some(id) = self.id {
             i64::try_from(id).map_err(|_| Error::invalid("id", format!("{id} is too large")))?;
         }
-        let this = self.clone();
-        Ok(Arc::new(move |cursor| {
-            let this = this.clone();
-            Box::pin(async move {
-                let PageCursor::Offset(start) = cursor else {
-                    return Err(Error::invalid("cursor", "upload listings page by offset"));
-                };
-                let raw = raw_client!(this.client, cg_raw_files, HostFamily::Api);
-                let ctx = this.client.ctx();
-                let operation = this.kind.list_operation();
-                let mut query = vec![
-                    ("start", start.to_string()),
-                    ("limit", this.limit.to_string()),
-                ];
-                if let Some(id) = this.id {
-                    query.push(("id", id.to_string()));
-                }
-                if let (Some(from), Some(to)) = (this.from, this.to) {
-                    query.push(("date_range_from", from.to_string()));
-                    query.push(("date_range_to", to.to_string()));
-                }
-                let items = v41_list(&raw, ctx, operation, this.kind.list_path(), &query).await?;
-                Ok(Page { items, next: None })
-            })
-        }))
+        Ok(())
     }
 
-    /// One page at the configured offset; empty when nothing matches.
-    pub async fn send(self) -> Result<Vec<UploadRecord>> {
-        let page = (self.fetch()?)(PageCursor::Offset(self.start)).await?;
-        Ok(page.items)
-    }
-
-    /// Every upload from the configured offset on, page by page.
-    pub fn stream(self) -> BoxStream<'static, Result<UploadRecord>> {
-        let first = PageCursor::Offset(self.start);
-        walk(self.fetch(), first, self.client.inner.prefetch)
+    async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<UploadRecord>> {
+        let raw = raw_client!(client, cg_raw_files, HostFamily::Api);
+        let mut query = vec![
+            ("start", at.start.to_string()),
+            ("limit", at.limit.to_string()),
+        ];
+        if let Some(id) = self.id {
+            query.push(("id", id.to_string()));
+        }
+        query.extend(at.date_range());
+        let (operation, path) = (self.kind.list_operation(), self.kind.list_path());
+        v41_list(&raw, client.ctx(), operation, path, &query).await
     }
 }
 
