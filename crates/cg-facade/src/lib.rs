@@ -23,5 +23,7 @@ pub use cg_auth::{self as auth, Credentials, Endpoints, HostFamily, Region};
 pub use cg_errors::{self as errors, ErrorCode};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Format};
 pub use error::{Error, Result};
-pub use paging::{Cursor, Page, PageCursor};
+pub use paging::{Cursor, OffsetListing, OffsetPage, OffsetSource, Page, PageCursor, TakesLimit};
+#[cfg(feature = "sync")]
+pub use paging::{CursorListing, CursorPage, CursorSource};
 pub use retry::RetryPolicy;

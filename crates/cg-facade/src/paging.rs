@@ -8,6 +8,21 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::error::{Error, Result};
 
+#[cfg(feature = "sync")]
+mod cursor_listing;
+mod offset_listing;
+
+#[cfg(feature = "sync")]
+pub use cursor_listing::{CursorListing, CursorPage, CursorSource};
+pub use offset_listing::{OffsetListing, OffsetPage, OffsetSource, TakesLimit};
+
+/// Keeps the listing traits implemented by this crate's listings only, so they can
+/// change without breaking anyone.
+pub(crate) mod sealed {
+    /// Implemented by each listing's source.
+    pub trait Sealed {}
+}
+
 /// A v7 paging cursor, opaque: it keeps the JSON type it came with (an integer, as the
 /// close-loop article documents, or a string, as the v6 export sent) and goes back to
 /// the service exactly as it came.
@@ -114,7 +129,8 @@ impl<T> Drop for Prefetch<T> {
 
 struct State<T> {
     fetch: Fetch<T>,
-    buffer: VecDeque<T>,
+    /// Where the next page starts (the one after the page last handed out).
+    at: PageCursor,
     /// The next page to ask for, when it is not already in flight.
     pending: Option<PageCursor>,
     /// Pages fetched ahead, in walk order.
@@ -128,7 +144,28 @@ struct State<T> {
 }
 
 impl<T: Send + 'static> State<T> {
-    async fn next_page(&mut self) -> Option<Result<Page<T>>> {
+    fn new(fetch: Fetch<T>, first: PageCursor, prefetch: bool) -> Self {
+        let mut seen_tokens = HashSet::new();
+        // The cursor the walk starts from counts as seen: a page handing it back
+        // would lead to the same pages again.
+        if let PageCursor::Token(Some(first)) = &first
+            && !first.is_empty()
+        {
+            seen_tokens.insert(first.clone());
+        }
+        State {
+            fetch,
+            at: first.clone(),
+            pending: Some(first),
+            ahead: VecDeque::new(),
+            seen_tokens,
+            prefetch,
+            full_len: 0,
+            done: false,
+        }
+    }
+
+    async fn fetch_next(&mut self) -> Option<Result<Page<T>>> {
         if let Some(mut ahead) = self.ahead.pop_front() {
             let joined = (&mut ahead.task).await;
             return Some(joined.unwrap_or_else(|e| {
@@ -181,66 +218,73 @@ impl<T: Send + 'static> State<T> {
         }
     }
 
-    async fn next_item(&mut self, at: &mut PageCursor) -> Option<Result<T>> {
-        loop {
-            if let Some(item) = self.buffer.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
+    /// The next non-empty page and the cursor it was asked at.
+    async fn next_page(&mut self) -> Option<Result<Walked<T>>> {
+        if self.done {
+            return None;
+        }
+        let page = match self.fetch_next().await {
+            None => {
+                self.done = true;
                 return None;
             }
-            let page = match self.next_page().await {
-                None => {
-                    self.done = true;
-                    continue;
-                }
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-                Some(Ok(page)) => page,
-            };
-            if page.items.is_empty() {
+            Some(Err(e)) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+            Some(Ok(page)) => page,
+        };
+        if page.items.is_empty() {
+            self.done = true;
+            self.ahead.clear();
+            return None;
+        }
+        let at = self.at.clone();
+        match self.after(&at, &page) {
+            Some(next) => {
+                self.at = next.clone();
+                self.schedule(next, page.items.len() as u64);
+            }
+            None => {
                 self.done = true;
                 self.ahead.clear();
-                continue;
             }
-            match self.after(at, &page) {
-                Some(next) => {
-                    *at = next.clone();
-                    self.schedule(next, page.items.len() as u64);
-                }
-                None => {
-                    self.done = true;
-                    self.ahead.clear();
-                }
-            }
-            self.buffer.extend(page.items);
         }
+        Some(Ok(Walked { at, page }))
     }
 }
 
-/// Every item of every page from `first` on, fetching a page only when its items
-/// are needed (and, with `prefetch`, the next ones while the current is consumed).
-/// Ends on an empty page, a missing or repeated cursor, or the first error.
+/// A page of a walk with the cursor it was asked at.
+pub(crate) struct Walked<T> {
+    /// Where the page starts.
+    pub at: PageCursor,
+    /// The page as fetched: its `next` is the service's, even when the walk ends on it.
+    pub page: Page<T>,
+}
+
+/// Every non-empty page from `first` on, fetching a page only when it is asked for
+/// (and, with `prefetch`, the next ones while the current is used). Ends on an empty
+/// page, a missing or repeated cursor (the first counts as seen), or the first error.
+pub(crate) fn pages<T: Send + 'static>(
+    fetch: Fetch<T>,
+    first: PageCursor,
+    prefetch: bool,
+) -> impl Stream<Item = Result<Walked<T>>> + Send + 'static {
+    stream::unfold(State::new(fetch, first, prefetch), |mut state| async move {
+        let page = state.next_page().await?;
+        Some((page, state))
+    })
+}
+
+/// Every item of the walk [`pages`] gives, in order.
 pub(crate) fn paginate<T: Send + 'static>(
     fetch: Fetch<T>,
     first: PageCursor,
     prefetch: bool,
 ) -> impl Stream<Item = Result<T>> + Send + 'static {
-    let state = State {
-        fetch,
-        buffer: VecDeque::new(),
-        pending: Some(first.clone()),
-        ahead: VecDeque::new(),
-        seen_tokens: HashSet::new(),
-        prefetch,
-        full_len: 0,
-        done: false,
-    };
-    stream::unfold((state, first), |(mut state, mut at)| async move {
-        let item = state.next_item(&mut at).await?;
-        Some((item, (state, at)))
+    pages(fetch, first, prefetch).flat_map(|page| match page {
+        Ok(walked) => stream::iter(walked.page.items.into_iter().map(Ok)).left_stream(),
+        Err(e) => stream::once(async move { Err(e) }).right_stream(),
     })
 }
 
@@ -253,6 +297,18 @@ pub(crate) fn walk<T: Send + 'static>(
 ) -> BoxStream<'static, Result<T>> {
     match fetch {
         Ok(fetch) => paginate(fetch, first, prefetch).boxed(),
+        Err(e) => stream::once(async move { Err(e) }).boxed(),
+    }
+}
+
+/// Like [`walk`], page by page, each with the cursor it was asked at.
+pub(crate) fn walk_pages<T: Send + 'static>(
+    fetch: Result<Fetch<T>>,
+    first: PageCursor,
+    prefetch: bool,
+) -> BoxStream<'static, Result<Walked<T>>> {
+    match fetch {
+        Ok(fetch) => pages(fetch, first, prefetch).boxed(),
         Err(e) => stream::once(async move { Err(e) }).boxed(),
     }
 }
@@ -379,6 +435,48 @@ mod tests {
             .collect()
             .await;
         assert_eq!(items, vec![1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn a_walk_from_a_cursor_ends_when_a_page_hands_that_cursor_back() {
+        let calls = Arc::new(Mutex::new(0));
+        let counted = Arc::clone(&calls);
+        let fetch: Fetch<u32> = Arc::new(move |_| {
+            *counted.lock().unwrap() += 1;
+            Box::pin(async move {
+                Ok(Page {
+                    items: vec![1],
+                    next: Some("a".into()),
+                })
+            })
+        });
+        let items: Vec<u32> = paginate(fetch, PageCursor::Token(Some("a".into())), true)
+            .map(|r| r.unwrap())
+            .collect()
+            .await;
+        assert_eq!(items, vec![1]);
+        assert_eq!(*calls.lock().unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn pages_come_with_the_cursor_they_were_asked_at() {
+        for prefetch in [false, true] {
+            let walked: Vec<(PageCursor, Vec<u64>)> = pages(
+                offset_source(250, 100, Arc::default()),
+                PageCursor::Offset(0),
+                prefetch,
+            )
+            .map(|w| w.map(|w| (w.at, w.page.items)).unwrap())
+            .collect()
+            .await;
+            let starts: Vec<_> = walked.iter().map(|(at, _)| at.clone()).collect();
+            assert_eq!(
+                starts,
+                [0, 100, 200].map(PageCursor::Offset).to_vec(),
+                "prefetch {prefetch}"
+            );
+            assert_eq!(walked[2].1, (200..250).collect::<Vec<_>>());
+        }
     }
 
     #[test]

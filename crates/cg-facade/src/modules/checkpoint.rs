@@ -3,12 +3,12 @@
 //! (`export.checkpoints(stored)`). A run killed at any point then resumes from the last
 //! stored cursor and at most repeats the page it was writing.
 
-use std::collections::HashSet;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{BoxStream, StreamExt};
 
-use crate::paging::Page;
+use crate::paging::{Fetch, Page, PageCursor, walk_pages};
 use crate::{Error, Result};
 
 /// The cursor of the v7 pages ([`Page::next`]): opaque, kept with its JSON type.
@@ -38,21 +38,8 @@ pub trait CursorPaged: Clone + Send + Sync + 'static {
 }
 
 #[cfg(feature = "sync")]
-impl CursorPaged for crate::modules::responses::Export {
-    type Item = crate::modules::responses::SurveyResponse;
-
-    fn page_at(&self, cursor: Option<Token>) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let mut export = self.clone();
-        if let Some(cursor) = cursor {
-            export = export.cursor(cursor);
-        }
-        Box::pin(export.send())
-    }
-}
-
-#[cfg(feature = "sync")]
-impl CursorPaged for crate::modules::close_loop::ListCases {
-    type Item = crate::modules::close_loop::CloseLoopCase;
+impl<S: crate::CursorSource> CursorPaged for crate::CursorListing<S> {
+    type Item = S::Item;
 
     fn page_at(&self, cursor: Option<Token>) -> BoxFuture<'static, Result<Page<Self::Item>>> {
         let mut list = self.clone();
@@ -64,19 +51,7 @@ impl CursorPaged for crate::modules::close_loop::ListCases {
 }
 
 #[cfg(feature = "sync")]
-impl crate::modules::close_loop::ListCases {
-    /// The pages from the stored cursor `from` on, each with the cursor to store once
-    /// its cases are written; see [`Export::checkpoints`](crate::modules::responses::Export::checkpoints).
-    pub fn checkpoints(
-        self,
-        from: Option<Token>,
-    ) -> BoxStream<'static, Result<Checkpoint<crate::modules::close_loop::CloseLoopCase>>> {
-        checkpoints(self, from)
-    }
-}
-
-#[cfg(feature = "sync")]
-impl crate::modules::responses::Export {
+impl<S: crate::CursorSource> crate::CursorListing<S> {
     /// The pages from the stored cursor `from` on (`None`: from the start; this
     /// replaces any [`cursor`](Self::cursor) set before), each with the cursor to
     /// store once its items are written. The next page is fetched while the caller
@@ -97,70 +72,8 @@ impl crate::modules::responses::Export {
     pub fn checkpoints(
         self,
         from: Option<Token>,
-    ) -> BoxStream<'static, Result<Checkpoint<crate::modules::responses::SurveyResponse>>> {
-        checkpoints(self, from)
-    }
-}
-
-/// A page being fetched ahead; aborted when the stream is dropped.
-struct Ahead<T>(tokio::task::JoinHandle<Result<Page<T>>>);
-
-impl<T> Drop for Ahead<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-struct Walk<S: CursorPaged> {
-    source: S,
-    at: Option<Token>,
-    ahead: Option<Ahead<S::Item>>,
-    seen: HashSet<Token>,
-    done: bool,
-}
-
-impl<S: CursorPaged> Walk<S> {
-    fn spawn(&mut self) {
-        self.ahead = Some(Ahead(tokio::spawn(self.source.page_at(self.at.clone()))));
-    }
-
-    async fn next(&mut self) -> Option<Result<Checkpoint<S::Item>>> {
-        if self.done {
-            return None;
-        }
-        let page = match self.ahead.take() {
-            Some(mut ahead) => (&mut ahead.0).await.unwrap_or_else(|e| {
-                Err(Error::Config(format!("a page fetch did not finish: {e}")))
-            }),
-            None => self.source.page_at(self.at.clone()).await,
-        };
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                self.done = true;
-                return Some(Err(e));
-            }
-        };
-        if page.items.is_empty() {
-            self.done = true;
-            return None;
-        }
-        let from = self.at.clone();
-        let next = page.next.filter(|n| !n.to_string().is_empty());
-        let resume = next.clone().or_else(|| from.clone());
-        match next {
-            // A cursor seen before (or none at all) would walk the same pages again.
-            Some(next) if Some(&next) != from.as_ref() && self.seen.insert(next.clone()) => {
-                self.at = Some(next);
-                self.spawn();
-            }
-            _ => self.done = true,
-        }
-        Some(Ok(Checkpoint {
-            items: page.items,
-            from,
-            resume,
-        }))
+    ) -> BoxStream<'static, Result<Checkpoint<S::Item>>> {
+        checkpointed(self.fetch(), from)
     }
 }
 
@@ -169,28 +82,46 @@ pub fn checkpoints<S: CursorPaged>(
     source: S,
     from: Option<Token>,
 ) -> BoxStream<'static, Result<Checkpoint<S::Item>>> {
-    let mut seen = HashSet::new();
-    if let Some(f) = &from {
-        seen.insert(f.clone());
-    }
-    let walk = Walk {
-        source,
-        at: from,
-        ahead: None,
-        seen,
-        done: false,
-    };
-    stream::unfold(walk, |mut walk| async move {
-        let item = walk.next().await?;
-        Some((item, walk))
-    })
-    .boxed()
+    let fetch: Fetch<S::Item> = Arc::new(move |at| match at {
+        PageCursor::Token(cursor) => source.page_at(cursor),
+        PageCursor::Offset(_) => {
+            Box::pin(async { Err(Error::invalid("cursor", "checkpoints page by cursor")) })
+        }
+    });
+    checkpointed(Ok(fetch), from)
+}
+
+/// The pages of the shared walk, each with the cursor it was asked at and the one to
+/// resume from.
+fn checkpointed<T: Send + 'static>(
+    fetch: Result<Fetch<T>>,
+    from: Option<Token>,
+) -> BoxStream<'static, Result<Checkpoint<T>>> {
+    // Always one page ahead, as documented: the next page is read while the caller
+    // writes this one, whatever the client's prefetch setting.
+    walk_pages(fetch, PageCursor::Token(from), true)
+        .map(|walked| {
+            walked.map(|walked| {
+                let from = match walked.at {
+                    PageCursor::Token(cursor) => cursor,
+                    PageCursor::Offset(_) => None,
+                };
+                Checkpoint {
+                    items: walked.page.items,
+                    // No next cursor: the page is read once more on the next run.
+                    resume: walked.page.next.or_else(|| from.clone()),
+                    from,
+                }
+            })
+        })
+        .boxed()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use futures::stream;
+    use std::sync::Mutex;
 
     /// Pages of `len` numbers; the cursor is the last number as text; `None` after
     /// `total` unless `cursor_on_last`.

@@ -2,10 +2,7 @@
 //! and the status of a survey's case (`PUT /v7/rest/close-loop/status`), `spec/sync.yaml`:
 //! `client.close_loop()`.
 
-use std::sync::Arc;
-
-use chrono::{NaiveDate, NaiveDateTime};
-use futures::stream::BoxStream;
+use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
 use cg_auth::HostFamily;
@@ -14,8 +11,8 @@ use cg_raw_sync::types;
 use crate::call::call;
 use crate::client::raw_client;
 use crate::lenient::{self, open_enum};
-use crate::paging::{Cursor, Fetch, Page, PageCursor, walk};
-use crate::sync_page::{check_window, cursor_page, page_query};
+use crate::paging::{CursorListing, CursorPage, CursorSource, Page, sealed};
+use crate::sync_page::cursor_page;
 use crate::{Client, Error, Result};
 
 /// The largest page of the case listing.
@@ -121,13 +118,7 @@ pub struct CloseLoop {
 impl CloseLoop {
     /// Lists cases, cursor paged: `.send()` one page or `.stream()` them all.
     pub fn cases(&self) -> ListCases {
-        ListCases {
-            client: self.client.clone(),
-            since: None,
-            until: None,
-            per_page: MAX_CASES_PER_PAGE,
-            cursor: None,
-        }
+        CursorListing::from_source(self.client.clone(), CaseSource)
     }
 
     /// Sets the status of the survey with this CG-ID (`number_customergauge`).
@@ -212,79 +203,32 @@ impl SetCloseLoopStatus {
     }
 }
 
-/// `GET /v7/rest/sync/close-loop`: cases updated in a date range, cursor paged.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until .send() or .stream()"]
-pub struct ListCases {
-    client: Client,
-    since: Option<NaiveDate>,
-    until: Option<NaiveDate>,
-    per_page: u32,
-    cursor: Option<Cursor>,
-}
+/// `GET /v7/rest/sync/close-loop`: cases updated in a date range (`since`/`until`,
+/// sent as `updated_at[start]`/`updated_at[end]`), cursor paged.
+pub type ListCases = CursorListing<CaseSource>;
 
-impl ListCases {
-    /// Only cases updated on or after this day (`updated_at[start]`).
-    pub fn since(mut self, day: NaiveDate) -> Self {
-        self.since = Some(day);
-        self
-    }
+/// The request of [`ListCases`].
+#[derive(Clone, Copy, Debug)]
+pub struct CaseSource;
 
-    /// Only cases updated on or before this day (`updated_at[end]`).
-    pub fn until(mut self, day: NaiveDate) -> Self {
-        self.until = Some(day);
-        self
-    }
+impl sealed::Sealed for CaseSource {}
 
-    /// Cases per page, 1 to 1000 (default 1000).
-    pub fn per_page(mut self, per_page: u32) -> Self {
-        self.per_page = per_page;
-        self
-    }
+impl CursorSource for CaseSource {
+    type Item = CloseLoopCase;
+    const MAX_PER_PAGE: u32 = MAX_CASES_PER_PAGE;
 
-    /// Resumes after the page that handed out this cursor ([`Page::next`]).
-    pub fn cursor(mut self, cursor: impl Into<Cursor>) -> Self {
-        self.cursor = Some(cursor.into()).filter(|c| !c.is_empty());
-        self
-    }
-
-    fn fetch(&self) -> Result<Fetch<CloseLoopCase>> {
-        check_window(self.per_page, MAX_CASES_PER_PAGE, self.since, self.until)?;
-        let this = self.clone();
-        Ok(Arc::new(move |cursor| {
-            let this = this.clone();
-            Box::pin(async move {
-                let PageCursor::Token(token) = cursor else {
-                    return Err(Error::invalid("cursor", "cases page by cursor"));
-                };
-                let mut query = page_query(this.per_page, token);
-                if let Some(since) = this.since {
-                    query.push(("updated_at[start]", since.format("%Y-%m-%d").to_string()));
-                }
-                if let Some(until) = this.until {
-                    query.push(("updated_at[end]", until.format("%Y-%m-%d").to_string()));
-                }
-                cursor_page(
-                    &this.client,
-                    cg_raw_sync::ops::LIST_CLOSE_LOOP_CASES,
-                    "/v7/rest/sync/close-loop",
-                    &query,
-                )
-                .await
-            })
-        }))
-    }
-
-    /// One page from the configured cursor (or the start) and the cursor to resume
-    /// from; the listing is complete when a page comes back empty.
-    pub async fn send(self) -> Result<Page<CloseLoopCase>> {
-        let cursor = self.cursor.clone();
-        (self.fetch()?)(PageCursor::Token(cursor)).await
-    }
-
-    /// Every case from the configured cursor (or the start) on, until a page is empty.
-    pub fn stream(self) -> BoxStream<'static, Result<CloseLoopCase>> {
-        let first = PageCursor::Token(self.cursor.clone());
-        walk(self.fetch(), first, self.client.inner.prefetch)
+    async fn page(&self, client: &Client, at: CursorPage) -> Result<Page<CloseLoopCase>> {
+        let mut query = at.query();
+        if let Some(since) = at.since {
+            query.push(("updated_at[start]", since.format("%Y-%m-%d").to_string()));
+        }
+        if let Some(until) = at.until {
+            query.push(("updated_at[end]", until.format("%Y-%m-%d").to_string()));
+        }
+        let (operation, path) = (
+            cg_raw_sync::ops::LIST_CLOSE_LOOP_CASES,
+            "/v7/rest/sync/close-loop",
+        );
+        cursor_page(client, operation, path, &query).await
     }
 }

@@ -1,9 +1,5 @@
 //! Unsubscribes and bounces (`spec/lists.yaml`).
 
-use chrono::NaiveDate;
-use futures::stream::BoxStream;
-use std::sync::Arc;
-
 use cg_auth::HostFamily;
 use cg_raw_lists::types;
 
@@ -13,8 +9,8 @@ use crate::call::call;
 use crate::client::raw_client;
 use crate::decode::v41_list;
 use crate::lenient::{self, open_enum};
-use crate::paging::{Fetch, Page, PageCursor, walk};
-use crate::{Client, Error, Result, validate};
+use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
+use crate::{Client, Result, validate};
 
 /// Items per unsubscribe page: fixed by the service.
 pub const UNSUBSCRIBE_PAGE: u64 = 100;
@@ -127,12 +123,7 @@ pub struct Unsubscribes {
 impl Unsubscribes {
     /// Lists unsubscribed addresses, 100 per page.
     pub fn list(&self) -> ListUnsubscribes {
-        ListUnsubscribes {
-            client: self.client.clone(),
-            from: None,
-            to: None,
-            start: 0,
-        }
+        OffsetListing::from_source(self.client.clone(), UnsubscribeSource)
     }
 
     /// Adds an address; the service refuses one already listed (400403).
@@ -155,74 +146,30 @@ impl Unsubscribes {
     }
 }
 
-/// `GET /v4.1/lists/unsubscribe`: `.send()` one page or `.stream()` them all.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until .send() or .stream()"]
-pub struct ListUnsubscribes {
-    client: Client,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    start: u64,
-}
+/// `GET /v4.1/lists/unsubscribe`, 100 per page: `.send()` one page or `.stream()` them
+/// all; `from`/`to` is the day an address was listed.
+pub type ListUnsubscribes = OffsetListing<UnsubscribeSource>;
 
-impl ListUnsubscribes {
-    /// Listed on or after this day (with [`to`](Self::to)).
-    pub fn from(mut self, day: NaiveDate) -> Self {
-        self.from = Some(day);
-        self
-    }
+/// The request of [`ListUnsubscribes`].
+#[derive(Clone, Copy, Debug)]
+pub struct UnsubscribeSource;
 
-    /// Listed on or before this day (with [`from`](Self::from)).
-    pub fn to(mut self, day: NaiveDate) -> Self {
-        self.to = Some(day);
-        self
-    }
+impl sealed::Sealed for UnsubscribeSource {}
 
-    /// The offset of the first item (multiples of 100).
-    pub fn start(mut self, start: u64) -> Self {
-        self.start = start;
-        self
-    }
+impl OffsetSource for UnsubscribeSource {
+    type Item = Unsubscribe;
+    // The page length is the service's; `limit` is not sent.
+    const MAX_LIMIT: u32 = UNSUBSCRIBE_PAGE as u32;
 
-    fn fetch(&self) -> Result<Fetch<Unsubscribe>> {
-        validate::date_range(self.from, self.to)?;
-        let this = self.clone();
-        Ok(Arc::new(move |cursor| {
-            let this = this.clone();
-            Box::pin(async move {
-                let PageCursor::Offset(start) = cursor else {
-                    return Err(Error::invalid("cursor", "unsubscribes page by offset"));
-                };
-                let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
-                let ctx = this.client.ctx();
-                let mut query = vec![("start", start.to_string())];
-                if let (Some(from), Some(to)) = (this.from, this.to) {
-                    query.push(("date_range_from", from.to_string()));
-                    query.push(("date_range_to", to.to_string()));
-                }
-                let items = v41_list(
-                    &raw,
-                    ctx,
-                    cg_raw_lists::ops::LIST_UNSUBSCRIBES,
-                    "/v4.1/lists/unsubscribe",
-                    &query,
-                )
-                .await?;
-                Ok(Page { items, next: None })
-            })
-        }))
-    }
-
-    /// One page (up to 100 items) at the configured offset; empty past the end.
-    pub async fn send(self) -> Result<Vec<Unsubscribe>> {
-        let page = (self.fetch()?)(PageCursor::Offset(self.start)).await?;
-        Ok(page.items)
-    }
-
-    /// Every item from the configured offset on, page by page.
-    pub fn stream(self) -> BoxStream<'static, Result<Unsubscribe>> {
-        let first = PageCursor::Offset(self.start);
-        walk(self.fetch(), first, self.client.inner.prefetch)
+    async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<Unsubscribe>> {
+        let raw = raw_client!(client, cg_raw_lists, HostFamily::Api);
+        let mut query = vec![("start", at.start.to_string())];
+        query.extend(at.date_range());
+        let (operation, path) = (
+            cg_raw_lists::ops::LIST_UNSUBSCRIBES,
+            "/v4.1/lists/unsubscribe",
+        );
+        v41_list(&raw, client.ctx(), operation, path, &query).await
     }
 }
 
@@ -235,94 +182,34 @@ pub struct Bounces {
 impl Bounces {
     /// Lists bounced addresses, up to 1000 per page.
     pub fn list(&self) -> ListBounces {
-        ListBounces {
-            client: self.client.clone(),
-            from: None,
-            to: None,
-            start: 0,
-            limit: MAX_BOUNCE_LIMIT,
-        }
+        OffsetListing::from_source(self.client.clone(), BounceSource)
     }
 }
 
-/// `GET /v4.1/lists/bounce`: `.send()` one page or `.stream()` them all.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until .send() or .stream()"]
-pub struct ListBounces {
-    client: Client,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    start: u64,
-    limit: u32,
-}
+/// `GET /v4.1/lists/bounce`, up to 1000 per page: `.send()` one page or `.stream()`
+/// them all; `from`/`to` is the day an address bounced.
+pub type ListBounces = OffsetListing<BounceSource>;
 
-impl ListBounces {
-    /// Bounced on or after this day (with [`to`](Self::to)).
-    pub fn from(mut self, day: NaiveDate) -> Self {
-        self.from = Some(day);
-        self
-    }
+/// The request of [`ListBounces`].
+#[derive(Clone, Copy, Debug)]
+pub struct BounceSource;
 
-    /// Bounced on or before this day (with [`from`](Self::from)).
-    pub fn to(mut self, day: NaiveDate) -> Self {
-        self.to = Some(day);
-        self
-    }
+impl sealed::Sealed for BounceSource {}
 
-    /// The offset of the first item.
-    pub fn start(mut self, start: u64) -> Self {
-        self.start = start;
-        self
-    }
+impl TakesLimit for BounceSource {}
 
-    /// Items per page, 1 to 1000 (default 1000).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = limit;
-        self
-    }
+impl OffsetSource for BounceSource {
+    type Item = Bounce;
+    const MAX_LIMIT: u32 = MAX_BOUNCE_LIMIT;
 
-    fn fetch(&self) -> Result<Fetch<Bounce>> {
-        validate::date_range(self.from, self.to)?;
-        validate::limit(self.limit, MAX_BOUNCE_LIMIT)?;
-        let this = self.clone();
-        Ok(Arc::new(move |cursor| {
-            let this = this.clone();
-            Box::pin(async move {
-                let PageCursor::Offset(start) = cursor else {
-                    return Err(Error::invalid("cursor", "bounces page by offset"));
-                };
-                let raw = raw_client!(this.client, cg_raw_lists, HostFamily::Api);
-                let ctx = this.client.ctx();
-                let mut query = vec![
-                    ("start", start.to_string()),
-                    ("limit", this.limit.to_string()),
-                ];
-                if let (Some(from), Some(to)) = (this.from, this.to) {
-                    query.push(("date_range_from", from.to_string()));
-                    query.push(("date_range_to", to.to_string()));
-                }
-                let items = v41_list(
-                    &raw,
-                    ctx,
-                    cg_raw_lists::ops::LIST_BOUNCES,
-                    "/v4.1/lists/bounce",
-                    &query,
-                )
-                .await?;
-                Ok(Page { items, next: None })
-            })
-        }))
-    }
-
-    /// One page at the configured offset; empty past the end.
-    pub async fn send(self) -> Result<Vec<Bounce>> {
-        let page = (self.fetch()?)(PageCursor::Offset(self.start)).await?;
-        Ok(page.items)
-    }
-
-    /// Every item from the configured offset on, page by page.
-    pub fn stream(self) -> BoxStream<'static, Result<Bounce>> {
-        let first = PageCursor::Offset(self.start);
-        walk(self.fetch(), first, self.client.inner.prefetch)
+    async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<Bounce>> {
+        let raw = raw_client!(client, cg_raw_lists, HostFamily::Api);
+        let mut query = vec![
+            ("start", at.start.to_string()),
+            ("limit", at.limit.to_string()),
+        ];
+        query.extend(at.date_range());
+        let (operation, path) = (cg_raw_lists::ops::LIST_BOUNCES, "/v4.1/lists/bounce");
+        v41_list(&raw, client.ctx(), operation, path, &query).await
     }
 }

@@ -2,19 +2,14 @@
 //! (`GET /v7/rest/sync/responses`, `/v7/rest/sync/non-responses`, `spec/sync.yaml`):
 //! `client.responses()`.
 
-use std::sync::Arc;
-
-use chrono::NaiveDate;
-use futures::stream::BoxStream;
-
 use cg_raw_sync::types;
 
 use serde_json::{Map, Value};
 
 use crate::lenient;
-use crate::paging::{Cursor, Fetch, Page, PageCursor, walk};
-use crate::sync_page::{check_window, cursor_page, page_query};
-use crate::{Client, Error, Result};
+use crate::paging::{CursorListing, CursorPage, CursorSource, Page, sealed};
+use crate::sync_page::cursor_page;
+use crate::{Client, Result};
 
 /// The largest export page.
 pub const MAX_PER_PAGE: u32 = 1000;
@@ -275,148 +270,101 @@ pub struct Responses {
 impl Responses {
     /// Exports answered surveys, oldest first.
     pub fn export(&self) -> Export {
-        Export::new(self.client.clone(), true)
+        CursorListing::from_source(self.client.clone(), ExportSource::new(true))
     }
 
     /// Exports surveys sent but not answered, oldest first.
     pub fn export_non_responses(&self) -> Export {
-        Export::new(self.client.clone(), false)
+        CursorListing::from_source(self.client.clone(), ExportSource::new(false))
     }
 }
 
-/// A cursor-paged export: `.stream()` every item, or `.send()` one page and keep its
-/// cursor to resume later (`.cursor(..)`).
+/// A cursor-paged export (`GET /v7/rest/sync/responses` or `/non-responses`):
+/// `.stream()` every item, or `.send()` one page and keep its cursor to resume later
+/// (`.cursor(..)`). `since`/`until` apply to the date [`period_field`](Export::period_field)
+/// names.
+pub type Export = CursorListing<ExportSource>;
+
+/// The filters and request of [`Export`].
 #[derive(Clone, Debug)]
-#[must_use = "an export does nothing until .send() or .stream()"]
-pub struct Export {
-    client: Client,
+pub struct ExportSource {
     responses: bool,
-    since: Option<NaiveDate>,
-    until: Option<NaiveDate>,
     period_field: Option<PeriodField>,
     with: Vec<With>,
-    per_page: u32,
-    cursor: Option<Cursor>,
+}
+
+impl ExportSource {
+    fn new(responses: bool) -> Self {
+        ExportSource {
+            responses,
+            period_field: None,
+            with: Vec::new(),
+        }
+    }
 }
 
 impl Export {
-    fn new(client: Client, responses: bool) -> Self {
-        Export {
-            client,
-            responses,
-            since: None,
-            until: None,
-            period_field: None,
-            with: Vec::new(),
-            per_page: MAX_PER_PAGE,
-            cursor: None,
-        }
-    }
-
-    /// Only surveys whose period date (see [`period_field`](Self::period_field)) is on
-    /// or after this day.
-    pub fn since(mut self, day: NaiveDate) -> Self {
-        self.since = Some(day);
-        self
-    }
-
-    /// Only surveys whose period date is on or before this day.
-    pub fn until(mut self, day: NaiveDate) -> Self {
-        self.until = Some(day);
-        self
-    }
-
     /// The date [`since`](Self::since) and [`until`](Self::until) apply to (the
     /// service's default is the creation date).
     pub fn period_field(mut self, field: PeriodField) -> Self {
-        self.period_field = Some(field);
+        self.source_mut().period_field = Some(field);
         self
     }
 
     /// Expansions of each item; repeated calls add to the list.
     pub fn with(mut self, with: &[With]) -> Self {
+        let source = self.source_mut();
         for w in with {
-            if !self.with.contains(w) {
-                self.with.push(*w);
+            if !source.with.contains(w) {
+                source.with.push(*w);
             }
         }
         self
     }
+}
 
-    /// Items per page, 1 to 1000 (default 1000, the vendor's advice for a first load).
-    pub fn per_page(mut self, per_page: u32) -> Self {
-        self.per_page = per_page;
-        self
-    }
+impl sealed::Sealed for ExportSource {}
 
-    /// Resumes after the page that handed out this cursor ([`Page::next`]).
-    pub fn cursor(mut self, cursor: impl Into<Cursor>) -> Self {
-        self.cursor = Some(cursor.into()).filter(|c| !c.is_empty());
-        self
-    }
+impl CursorSource for ExportSource {
+    type Item = SurveyResponse;
+    const MAX_PER_PAGE: u32 = MAX_PER_PAGE;
 
-    fn operation(&self) -> cg_auth::Operation {
-        if self.responses {
-            cg_raw_sync::ops::EXPORT_RESPONSES
-        } else {
-            cg_raw_sync::ops::EXPORT_NON_RESPONSES
+    async fn page(&self, client: &Client, at: CursorPage) -> Result<Page<SurveyResponse>> {
+        let mut query = at.query();
+        if let Some(field) = self.period_field {
+            query.push(("period[field]", types::PeriodField::from(field).to_string()));
         }
-    }
-
-    fn fetch(&self) -> Result<Fetch<SurveyResponse>> {
-        check_window(self.per_page, MAX_PER_PAGE, self.since, self.until)?;
-        let this = self.clone();
-        Ok(Arc::new(move |cursor| {
-            let this = this.clone();
-            Box::pin(async move {
-                let PageCursor::Token(token) = cursor else {
-                    return Err(Error::invalid("cursor", "the export pages by cursor"));
-                };
-                let mut query = page_query(this.per_page, token);
-                if let Some(field) = this.period_field {
-                    query.push(("period[field]", types::PeriodField::from(field).to_string()));
-                }
-                if let Some(since) = this.since {
-                    query.push(("period[start]", since.format("%Y-%m-%d").to_string()));
-                }
-                if let Some(until) = this.until {
-                    query.push(("period[end]", until.format("%Y-%m-%d").to_string()));
-                }
-                for w in &this.with {
-                    query.push((
-                        "with[]",
-                        types::ExportResponsesWithItem::from(*w).to_string(),
-                    ));
-                }
-                let path = if this.responses {
-                    "/v7/rest/sync/responses"
-                } else {
-                    "/v7/rest/sync/non-responses"
-                };
-                let page: Page<SurveyResponse> =
-                    cursor_page(&this.client, this.operation(), path, &query).await?;
-                Ok(Page {
-                    items: page
-                        .items
-                        .into_iter()
-                        .map(SurveyResponse::flatten_nested)
-                        .collect(),
-                    next: page.next,
-                })
-            })
-        }))
-    }
-
-    /// One page from the configured cursor (or the start): its items and the cursor
-    /// to resume from. The export is complete when a page comes back empty.
-    pub async fn send(self) -> Result<Page<SurveyResponse>> {
-        let cursor = self.cursor.clone();
-        (self.fetch()?)(PageCursor::Token(cursor)).await
-    }
-
-    /// Every item from the configured cursor (or the start) on, until a page is empty.
-    pub fn stream(self) -> BoxStream<'static, Result<SurveyResponse>> {
-        let first = PageCursor::Token(self.cursor.clone());
-        walk(self.fetch(), first, self.client.inner.prefetch)
+        if let Some(since) = at.since {
+            query.push(("period[start]", since.format("%Y-%m-%d").to_string()));
+        }
+        if let Some(until) = at.until {
+            query.push(("period[end]", until.format("%Y-%m-%d").to_string()));
+        }
+        for w in &self.with {
+            query.push((
+                "with[]",
+                types::ExportResponsesWithItem::from(*w).to_string(),
+            ));
+        }
+        let (operation, path) = if self.responses {
+            (
+                cg_raw_sync::ops::EXPORT_RESPONSES,
+                "/v7/rest/sync/responses",
+            )
+        } else {
+            (
+                cg_raw_sync::ops::EXPORT_NON_RESPONSES,
+                "/v7/rest/sync/non-responses",
+            )
+        };
+        let page: Page<SurveyResponse> = cursor_page(client, operation, path, &query).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(SurveyResponse::flatten_nested)
+                .collect(),
+            next: page.next,
+        })
     }
 }

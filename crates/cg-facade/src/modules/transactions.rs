@@ -3,10 +3,6 @@
 //! single responses and non-responses.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use chrono::NaiveDate;
-use futures::stream::BoxStream;
 
 use cg_auth::HostFamily;
 use cg_raw_transactions::types;
@@ -17,8 +13,8 @@ use crate::call::call;
 use crate::client::raw_client;
 use crate::decode::{self, v41_list};
 use crate::lenient;
-use crate::paging::{Fetch, Page, PageCursor, walk};
-use crate::{Client, Error, Result, validate};
+use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
+use crate::{Client, Error, Result};
 
 /// The most days `days` may reach back.
 pub const MAX_DAYS: u32 = 365;
@@ -190,17 +186,7 @@ impl Transactions {
     /// Lists survey records, up to 1000 per page. Deprecated upstream: prefer
     /// `client.responses().export()`.
     pub fn list(&self) -> ListTransactions {
-        ListTransactions {
-            client: self.client.clone(),
-            days: None,
-            from: None,
-            to: None,
-            date_method: None,
-            status: None,
-            filters: Vec::new(),
-            start: 0,
-            limit: MAX_TRANSACTION_LIMIT,
-        }
+        OffsetListing::from_source(self.client.clone(), TransactionSource::default())
     }
 
     /// Creates a response; `fields` are the mapped field names and values
@@ -379,49 +365,35 @@ where
     Ok(out)
 }
 
-/// `GET /v4.1/transactions`: `.send()` one page or `.stream()` them all.
-#[derive(Clone, Debug)]
-#[must_use = "a listing does nothing until .send() or .stream()"]
-pub struct ListTransactions {
-    client: Client,
+/// `GET /v4.1/transactions`, up to 1000 per page: `.send()` one page or `.stream()`
+/// them all; `from`/`to` is the order date.
+pub type ListTransactions = OffsetListing<TransactionSource>;
+
+/// The filters and request of [`ListTransactions`].
+#[derive(Clone, Debug, Default)]
+pub struct TransactionSource {
     days: Option<u32>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
     date_method: Option<DateMethod>,
     status: Option<TransactionStatus>,
     filters: Vec<(String, String)>,
-    start: u64,
-    limit: u32,
 }
 
 impl ListTransactions {
     /// Only records of the last `days` days, 1 to 365.
     pub fn days(mut self, days: u32) -> Self {
-        self.days = Some(days);
-        self
-    }
-
-    /// Ordered on or after this day (with [`to`](Self::to)).
-    pub fn from(mut self, day: NaiveDate) -> Self {
-        self.from = Some(day);
-        self
-    }
-
-    /// Ordered on or before this day (with [`from`](Self::from)).
-    pub fn to(mut self, day: NaiveDate) -> Self {
-        self.to = Some(day);
+        self.source_mut().days = Some(days);
         self
     }
 
     /// The date the range applies to (only the order date is supported).
     pub fn date_method(mut self, method: DateMethod) -> Self {
-        self.date_method = Some(method);
+        self.source_mut().date_method = Some(method);
         self
     }
 
     /// Only records in this sending state.
     pub fn status(mut self, status: TransactionStatus) -> Self {
-        self.status = Some(status);
+        self.source_mut().status = Some(status);
         self
     }
 
@@ -434,21 +406,18 @@ impl ListTransactions {
             .strip_prefix("filter_")
             .map(str::to_owned)
             .unwrap_or(field);
-        self.filters.push((field, value.into()));
+        self.source_mut().filters.push((field, value.into()));
         self
     }
+}
 
-    /// The offset of the first record.
-    pub fn start(mut self, start: u64) -> Self {
-        self.start = start;
-        self
-    }
+impl sealed::Sealed for TransactionSource {}
 
-    /// Records per page, 1 to 1000 (default 1000).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = limit;
-        self
-    }
+impl TakesLimit for TransactionSource {}
+
+impl OffsetSource for TransactionSource {
+    type Item = Transaction;
+    const MAX_LIMIT: u32 = MAX_TRANSACTION_LIMIT;
 
     fn check(&self) -> Result<()> {
         if let Some(days) = self.days
@@ -460,8 +429,6 @@ impl ListTransactions {
                 format!("{days} is outside 1..={MAX_DAYS}"),
             ));
         }
-        validate::date_range(self.from, self.to)?;
-        validate::limit(self.limit, MAX_TRANSACTION_LIMIT)?;
         for (field, _) in &self.filters {
             if field.trim().is_empty() {
                 return Err(Error::invalid("filter", "a filter's field name is empty"));
@@ -470,20 +437,25 @@ impl ListTransactions {
         Ok(())
     }
 
+    async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<Transaction>> {
+        let raw = raw_client!(client, cg_raw_transactions, HostFamily::Api);
+        let (operation, path) = (
+            cg_raw_transactions::ops::LIST_TRANSACTIONS,
+            "/v4.1/transactions",
+        );
+        v41_list(&raw, client.ctx(), operation, path, &self.query(at)).await
+    }
+}
+
+impl TransactionSource {
     /// The query string; the free-form filters are not in the generated builder, so the
     /// request is built here.
-    fn query(&self, start: u64) -> Vec<(String, String)> {
+    fn query(&self, at: OffsetPage) -> Vec<(String, String)> {
         let mut q = Vec::new();
         if let Some(days) = self.days {
             q.push(("days".into(), days.to_string()));
         }
-        if let (Some(from), Some(to)) = (self.from, self.to) {
-            q.push((
-                "date_range_from".into(),
-                from.format("%Y-%m-%d").to_string(),
-            ));
-            q.push(("date_range_to".into(), to.format("%Y-%m-%d").to_string()));
-        }
+        q.extend(at.date_range().into_iter().map(|(k, v)| (k.to_owned(), v)));
         if let Some(DateMethod::DateOrder) = self.date_method {
             q.push(("date_method".into(), "date_order".into()));
         }
@@ -493,45 +465,9 @@ impl ListTransactions {
         for (field, value) in &self.filters {
             q.push((format!("filter_{field}"), value.clone()));
         }
-        q.push(("start".into(), start.to_string()));
-        q.push(("limit".into(), self.limit.to_string()));
+        q.push(("start".into(), at.start.to_string()));
+        q.push(("limit".into(), at.limit.to_string()));
         q
-    }
-
-    fn fetch(&self) -> Result<Fetch<Transaction>> {
-        self.check()?;
-        let this = self.clone();
-        Ok(Arc::new(move |cursor| {
-            let this = this.clone();
-            Box::pin(async move {
-                let PageCursor::Offset(start) = cursor else {
-                    return Err(Error::invalid("cursor", "transactions page by offset"));
-                };
-                let raw = raw_client!(this.client, cg_raw_transactions, HostFamily::Api);
-                let ctx = this.client.ctx();
-                let items = v41_list(
-                    &raw,
-                    ctx,
-                    cg_raw_transactions::ops::LIST_TRANSACTIONS,
-                    "/v4.1/transactions",
-                    &this.query(start),
-                )
-                .await?;
-                Ok(Page { items, next: None })
-            })
-        }))
-    }
-
-    /// One page at the configured offset; empty when nothing matches.
-    pub async fn send(self) -> Result<Vec<Transaction>> {
-        let page = (self.fetch()?)(PageCursor::Offset(self.start)).await?;
-        Ok(page.items)
-    }
-
-    /// Every record from the configured offset on, page by page.
-    pub fn stream(self) -> BoxStream<'static, Result<Transaction>> {
-        let first = PageCursor::Offset(self.start);
-        walk(self.fetch(), first, self.client.inner.prefetch)
     }
 }
 

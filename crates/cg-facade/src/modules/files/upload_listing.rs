@@ -1,0 +1,144 @@
+//! The four upload listings (`GET /v4.1/file/<kind>`) and the record they hold.
+
+use cg_auth::HostFamily;
+use serde_json::{Map, Value};
+
+use super::{Files, UploadKind};
+use crate::client::raw_client;
+use crate::decode::v41_list;
+use crate::lenient;
+use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
+use crate::{Client, Error, Result};
+
+/// The largest page of an upload listing.
+pub const MAX_UPLOAD_LIMIT: u32 = 1000;
+
+impl UploadKind {
+    fn list_path(self) -> &'static str {
+        match self {
+            UploadKind::CompanyRevenue => "/v4.1/file/company-revenue",
+            UploadKind::Contact => "/v4.1/file/contact",
+            UploadKind::Historical => "/v4.1/file/historical",
+            UploadKind::Transactional => "/v4.1/file/transactional",
+        }
+    }
+
+    fn list_operation(self) -> cg_auth::Operation {
+        use cg_raw_files::ops;
+        match self {
+            UploadKind::CompanyRevenue => ops::LIST_REVENUE_UPLOADS,
+            UploadKind::Contact => ops::LIST_CONTACT_UPLOADS,
+            UploadKind::Historical => ops::LIST_HISTORICAL_UPLOADS,
+            UploadKind::Transactional => ops::LIST_TRANSACTIONAL_UPLOADS,
+        }
+    }
+}
+
+/// One upload and its processing statistics. Counts and ids come as numbers or numeric
+/// strings (art 5000722447 sends `"total_records": "100"`); `logs` may be null.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct UploadRecord {
+    /// The upload id (what [`Files::delete`] and the `id` filter take); 0 when not sent.
+    #[serde(deserialize_with = "lenient::count")]
+    pub id: u64,
+    /// Processing state as sent, e.g. `Processed`.
+    #[serde(deserialize_with = "lenient::text_or_empty")]
+    pub status: String,
+    /// Name of the uploaded file.
+    #[serde(deserialize_with = "lenient::text")]
+    pub source_filename: Option<String>,
+    /// Upload time, `YYYY-MM-DD HH:MM:SS` as sent.
+    #[serde(deserialize_with = "lenient::text")]
+    pub date_upload: Option<String>,
+    /// Rows found (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
+    pub total_records: u64,
+    /// Rows taken (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
+    pub successful_records: u64,
+    /// Rows refused (0 when not sent).
+    #[serde(deserialize_with = "lenient::count")]
+    pub unsuccessful_records: u64,
+    /// Processing messages; an entry sent as an object is kept as its JSON text.
+    #[serde(deserialize_with = "lenient::lines")]
+    pub logs: Vec<String>,
+    /// Fields this SDK does not know (or could not read), as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl lenient::Item for UploadRecord {
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+
+impl UploadRecord {
+    /// Whether the service reports the upload as processed.
+    pub fn is_processed(&self) -> bool {
+        self.status.eq_ignore_ascii_case("processed")
+    }
+}
+
+impl Files {
+    /// Lists the uploads of one family, up to 1000 per page.
+    pub fn list(&self, kind: UploadKind) -> ListUploads {
+        ListUploads::new(self.client.clone(), kind)
+    }
+}
+
+/// `GET /v4.1/file/<kind>`, up to 1000 per page: `.send()` one page or `.stream()` them
+/// all; `from`/`to` is the upload day.
+pub type ListUploads = OffsetListing<UploadSource>;
+
+/// The filters and request of [`ListUploads`].
+#[derive(Clone, Copy, Debug)]
+pub struct UploadSource {
+    kind: UploadKind,
+    id: Option<u64>,
+}
+
+impl ListUploads {
+    /// The uploads of one family, from the first, with the largest page.
+    pub(crate) fn new(client: Client, kind: UploadKind) -> Self {
+        OffsetListing::from_source(client, UploadSource { kind, id: None })
+    }
+
+    /// Only the upload with this id.
+    pub fn id(mut self, id: u64) -> Self {
+        self.source_mut().id = Some(id);
+        self
+    }
+}
+
+impl sealed::Sealed for UploadSource {}
+
+impl TakesLimit for UploadSource {}
+
+impl OffsetSource for UploadSource {
+    type Item = UploadRecord;
+    const MAX_LIMIT: u32 = MAX_UPLOAD_LIMIT;
+
+    fn check(&self) -> Result<()> {
+        if let Some(id) = self.id {
+            i64::try_from(id).map_err(|_| Error::invalid("id", format!("{id} is too large")))?;
+        }
+        Ok(())
+    }
+
+    async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<UploadRecord>> {
+        let raw = raw_client!(client, cg_raw_files, HostFamily::Api);
+        let mut query = vec![
+            ("start", at.start.to_string()),
+            ("limit", at.limit.to_string()),
+        ];
+        if let Some(id) = self.id {
+            query.push(("id", id.to_string()));
+        }
+        query.extend(at.date_range());
+        let (operation, path) = (self.kind.list_operation(), self.kind.list_path());
+        v41_list(&raw, client.ctx(), operation, path, &query).await
+    }
+}
