@@ -2115,7 +2115,7 @@ async fn upload_401_is_a_typed_v41_error() {
 #[tokio::test]
 async fn upload_and_stream_answers_decode_into_the_documented_types() {
     let sb = sandbox().await;
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let bearer = format!("Bearer {}", sb.issue_token());
     let answer = http
         .post(format!("{}/v4.1/file/contact.json", sb.api_url()))

@@ -187,7 +187,8 @@ categories = ["api-bindings", "web-programming::http-client"]
 [features]
 default = ["rustls"]
 # The TLS backend of reqwest: rustls (the default) or the platform's native TLS.
-rustls = ["reqwest/rustls", "cg-auth/rustls"]
+# rustls runs on *ring*, installed by `cg_auth::tls` (not aws-lc-rs: no cmake).
+rustls = ["reqwest/rustls-no-provider", "cg-auth/rustls"]
 native-tls = ["reqwest/native-tls", "cg-auth/native-tls"]
 
 [dependencies]

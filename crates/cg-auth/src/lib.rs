@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod pipeline;
 pub mod region;
 pub mod secret;
+pub mod tls;
 pub mod token;
 
 pub use authenticator::{Authenticator, AuthenticatorBuilder};

@@ -125,8 +125,18 @@ pub trait Middleware: Send + Sync + fmt::Debug + 'static {
 }
 
 /// A cheap, cloneable handle to a [`Middleware`]; the default sends requests as they are.
-#[derive(Clone, Default)]
+///
+/// Making one installs the TLS crypto provider ([`crate::tls`]): every generated client
+/// takes a pipeline, and builds its `reqwest::Client` after that.
+#[derive(Clone)]
 pub struct Pipeline(Option<Arc<dyn Middleware>>);
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        crate::tls::install_crypto_provider();
+        Pipeline(None)
+    }
+}
 
 impl fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -140,11 +150,12 @@ impl fmt::Debug for Pipeline {
 impl Pipeline {
     /// A pipeline running every request through `middleware`.
     pub fn new(middleware: impl Middleware) -> Self {
-        Pipeline(Some(Arc::new(middleware)))
+        Self::from_arc(Arc::new(middleware))
     }
 
     /// A pipeline sharing an existing middleware.
     pub fn from_arc(middleware: Arc<dyn Middleware>) -> Self {
+        crate::tls::install_crypto_provider();
         Pipeline(Some(middleware))
     }
 

@@ -245,7 +245,7 @@ impl TokenCacheBuilder {
 
 /// A client for token requests: 10 s to connect, 30 s in all, no redirects.
 pub fn default_token_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::tls::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())

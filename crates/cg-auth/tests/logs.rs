@@ -38,7 +38,7 @@ async fn debug_logs_carry_no_secret_or_token() {
 
     let server = start(numbered_tokens(Some("3600"))).await;
     let mw = AuthMiddleware::new(Authenticator::new(server.config()));
-    let client = reqwest::Client::new();
+    let client = cg_auth::tls::client_builder().build().expect("http client");
     let url = Url::parse(&format!("{}/v4.1/hierarchy.json", server.base_url())).expect("url");
     let mut req = Request::new(Method::GET, url);
     mw.authenticator()

@@ -188,7 +188,7 @@ async fn the_pipeline_attaches_a_bearer_token_and_sends() {
         .refresh_policy(exact_policy())
         .build();
     let pipeline = Pipeline::new(AuthMiddleware::new(auth));
-    let client = reqwest::Client::new();
+    let client = cg_auth::tls::client_builder().build().expect("http client");
     for (i, expected) in ["Bearer tok-1", "Bearer tok-2", "Bearer tok-2"]
         .into_iter()
         .enumerate()
@@ -228,7 +228,7 @@ async fn a_401_is_retried_once_only() {
     )
     .await;
     let mw = AuthMiddleware::new(Authenticator::new(server.config()));
-    let client = reqwest::Client::new();
+    let client = cg_auth::tls::client_builder().build().expect("http client");
     let mut req = request(
         Method::GET,
         &format!("{}/v4.1/hierarchy.json", server.base_url()),
@@ -247,7 +247,7 @@ async fn a_401_is_retried_once_only() {
 async fn a_401_with_a_body_that_cannot_be_cloned_is_returned_as_is() {
     let server = start(numbered_tokens(Some("3600"))).await;
     let mw = AuthMiddleware::new(Authenticator::new(server.config()));
-    let client = reqwest::Client::new();
+    let client = cg_auth::tls::client_builder().build().expect("http client");
     let mut req = request(
         Method::POST,
         &format!("{}/v4.1/hierarchy.json", server.base_url()),
@@ -269,7 +269,7 @@ async fn a_401_with_an_api_key_is_not_retried() {
     let server = start(numbered_tokens(Some("3600"))).await;
     let config = AuthConfig::with_endpoints(server.endpoints(), Credentials::api_key(KEY));
     let mw = AuthMiddleware::new(Authenticator::new(config));
-    let client = reqwest::Client::new();
+    let client = cg_auth::tls::client_builder().build().expect("http client");
     let mut req = request(
         Method::GET,
         &format!("{}/v4.1/hierarchy.json", server.base_url()),

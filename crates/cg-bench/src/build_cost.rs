@@ -1,8 +1,8 @@
 //! Case 6: what a user pays to build: the whole facade against the floor of its
 //! dependencies (an empty crate using reqwest, tokio and serde with the facade's
-//! features), and that floor again with rustls on ring instead of aws-lc-rs (whose
-//! aws-lc-sys builds C with cmake). Each is a clean debug build in its own target
-//! directory under `target/bench-build/`, run under `nice -n 19`.
+//! features, TLS included: rustls on ring, the default since aws-lc-rs, whose
+//! aws-lc-sys builds C with cmake, cost 31 CPU s of 149). Each is a clean debug build
+//! in its own target directory under `target/bench-build/`, run under `nice -n 19`.
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -20,7 +20,7 @@ fn cargo() -> OsString {
 }
 
 /// Distinct packages in `cargo tree -e normal` of `package` (itself included).
-fn tree_count(root: &Path, package: &str) -> Result<usize, String> {
+fn tree_packages(root: &Path, package: &str) -> Result<BTreeSet<String>, String> {
     let output = Command::new(cargo())
         .current_dir(root)
         .args([
@@ -43,7 +43,7 @@ fn tree_count(root: &Path, package: &str) -> Result<usize, String> {
         .map(|l| l.trim_end_matches(" (*)").trim().to_owned())
         .filter(|l| !l.is_empty())
         .collect();
-    Ok(names.len())
+    Ok(names)
 }
 
 struct Build {
@@ -52,25 +52,20 @@ struct Build {
     cpu_seconds: f64,
     compiled: usize,
     tree: usize,
+    aws_lc: bool,
     load_before: String,
     load_after: String,
 }
 
 /// The floor: an empty library using what the facade uses from these crates, with the
-/// facade's features (the workspace's, plus the TLS backend of `tls`).
-fn floor_crate(root: &Path, name: &str, tls: Tls) -> Result<std::path::PathBuf, String> {
+/// facade's features: the workspace's, plus its default TLS (reqwest's
+/// `rustls-no-provider` and rustls on ring, as cg-auth's `rustls` feature).
+fn floor_crate(root: &Path, name: &str) -> Result<std::path::PathBuf, String> {
     let dir = root
         .join("target")
         .join("bench-build")
         .join(format!("{name}-src"));
     std::fs::create_dir_all(dir.join("src")).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let (reqwest_tls, rustls) = match tls {
-        Tls::AwsLc => (r#""rustls""#, ""),
-        Tls::Ring => (
-            r#""rustls-no-provider""#,
-            "rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }\n",
-        ),
-    };
     let manifest = format!(
         r#"[package]
 name = "{name}"
@@ -82,11 +77,12 @@ publish = false
 [workspace]
 
 [dependencies]
-reqwest = {{ version = "0.13", default-features = false, features = ["json", "query", "form", "multipart", "stream", {reqwest_tls}] }}
+reqwest = {{ version = "0.13", default-features = false, features = ["json", "query", "form", "multipart", "stream", "rustls-no-provider"] }}
+rustls = {{ version = "0.23", default-features = false, features = ["ring", "std", "tls12"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "sync", "time", "net", "signal", "fs", "io-util"] }}
-{rustls}"#
+"#
     );
     let write = |path: std::path::PathBuf, text: &str| {
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
@@ -94,18 +90,12 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "sync", "time
     write(dir.join("Cargo.toml"), &manifest)?;
     write(
         dir.join("src/lib.rs"),
-        "//! The dependency floor of cg-facade.\npub use reqwest;\npub use serde;\npub use serde_json;\npub use tokio;\n",
+        "//! The dependency floor of cg-facade.\npub use reqwest;\npub use rustls;\npub use serde;\npub use serde_json;\npub use tokio;\n",
     )?;
     // The workspace's versions, so both builds compile the same crates.
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
         .map_err(|e| format!("Cargo.lock: {e}"))?;
     Ok(dir)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tls {
-    AwsLc,
-    Ring,
 }
 
 /// `package` in the workspace, or the floor crate in `manifest_dir`.
@@ -144,12 +134,14 @@ fn clean_build(
         .lines()
         .filter(|l| l.trim_start().starts_with("Compiling "))
         .count();
+    let tree = tree_packages(manifest_dir.unwrap_or(root), package)?;
     Ok(Build {
         package: package.to_owned(),
         seconds,
         cpu_seconds,
         compiled,
-        tree: tree_count(manifest_dir.unwrap_or(root), package)?,
+        tree: tree.len(),
+        aws_lc: tree.iter().any(|p| p.starts_with("aws-lc-")),
         load_before,
         load_after: procfs::loadavg(),
     })
@@ -157,15 +149,13 @@ fn clean_build(
 
 /// Case 6.
 pub fn build_cost(root: &Path) -> Result<CaseOut, String> {
-    // Absolute: the floor builds run in their own directories.
+    // Absolute: the floor build runs in its own directory.
     let root = &std::path::absolute(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let floor_aws = floor_crate(root, "floor-aws-lc", Tls::AwsLc)?;
-    let floor_ring = floor_crate(root, "floor-ring", Tls::Ring)?;
+    let floor_dir = floor_crate(root, "floor")?;
     let mut builds = Vec::new();
     for (name, package, manifest) in [
-        ("floor-aws-lc", "floor-aws-lc", Some(floor_aws.as_path())),
+        ("floor", "floor", Some(floor_dir.as_path())),
         ("facade", "cg-facade", None),
-        ("floor-ring", "floor-ring", Some(floor_ring.as_path())),
     ] {
         eprintln!("case 6: clean debug build of {package} (minutes)");
         let b = clean_build(root, name, package, manifest)?;
@@ -175,7 +165,7 @@ pub fn build_cost(root: &Path) -> Result<CaseOut, String> {
         );
         builds.push(b);
     }
-    let (floor, facade, ring) = (&builds[0], &builds[1], &builds[2]);
+    let (floor, facade) = (&builds[0], &builds[1]);
     let rows = vec![
         Row::info(
             "clean debug build CPU s (cargo + rustc + build scripts): floor / cg-facade (all modules)",
@@ -196,31 +186,24 @@ pub fn build_cost(root: &Path) -> Result<CaseOut, String> {
             ),
         ),
         Row::info(
-            "floor with rustls on ring instead of aws-lc-rs: CPU s (share of the aws-lc floor)",
-            format!(
-                "{:.0} ({:.2}x; aws-lc-rs costs {:.0} CPU s more)",
-                ring.cpu_seconds,
-                ring.cpu_seconds / floor.cpu_seconds,
-                floor.cpu_seconds - ring.cpu_seconds
-            ),
+            "crates compiled (build dependencies and proc macros included): floor / facade",
+            format!("{} / {}", floor.compiled, facade.compiled),
         ),
         Row::info(
-            "crates compiled (build dependencies and proc macros included): floor / facade / floor on ring",
-            format!(
-                "{} / {} / {}",
-                floor.compiled, facade.compiled, ring.compiled
-            ),
+            "packages in `cargo tree -e normal`: floor / facade",
+            format!("{} / {}", floor.tree, facade.tree),
         ),
         Row::info(
-            "packages in `cargo tree -e normal`: floor / facade / floor on ring",
-            format!("{} / {} / {}", floor.tree, facade.tree, ring.tree),
+            "aws-lc-rs in `cargo tree -e normal`: floor / facade (TLS is rustls on ring)",
+            format!(
+                "{} / {}",
+                if floor.aws_lc { "yes" } else { "no" },
+                if facade.aws_lc { "yes" } else { "no" }
+            ),
         ),
         Row::info(
             "load average before each build (1, 5, 15 min)",
-            format!(
-                "{} / {} / {}",
-                floor.load_before, facade.load_before, ring.load_before
-            ),
+            format!("{} / {}", floor.load_before, facade.load_before),
         ),
     ];
     let details: Vec<Value> = builds
@@ -232,6 +215,7 @@ pub fn build_cost(root: &Path) -> Result<CaseOut, String> {
                 "cpu_seconds": b.cpu_seconds,
                 "crates_compiled": b.compiled,
                 "cargo_tree_normal_packages": b.tree,
+                "aws_lc_in_tree": b.aws_lc,
                 "loadavg_before": b.load_before,
                 "loadavg_after": b.load_after,
             })
@@ -242,7 +226,7 @@ pub fn build_cost(root: &Path) -> Result<CaseOut, String> {
         title: "build cost",
         rows,
         details: json!({
-            "profile": "dev (debug), default features, --offline, nice -n 19, separate CARGO_TARGET_DIR under target/bench-build/; floors are generated crates with the workspace's Cargo.lock",
+            "profile": "dev (debug), default features, --offline, nice -n 19, separate CARGO_TARGET_DIR under target/bench-build/; the floor is a generated crate (reqwest with rustls-no-provider + rustls on ring, tokio, serde) with the workspace's Cargo.lock",
             "builds": details,
         }),
     })

@@ -51,7 +51,7 @@ pub fn raw_body(run: &str, i: usize) -> serde_json::Value {
 
 /// A plain reqwest client with the facade's timeouts (and its default pool).
 pub fn raw_http() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+    cg_auth::tls::client_builder()
         .timeout(TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent("cg-bench-raw/0.1")

@@ -150,6 +150,10 @@ impl ClientBuilder {
     }
 
     /// A reqwest client of your own (its timeouts and user agent then apply).
+    ///
+    /// With the default `rustls` feature, reqwest has no TLS crypto provider of its own:
+    /// build it with [`cg_auth::tls::client_builder`], or call
+    /// [`cg_auth::tls::install_crypto_provider`] first (see [`cg_auth::tls`]).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -198,7 +202,7 @@ impl ClientBuilder {
                 })?;
                 // The token request obeys the same bounds as every call, and follows no
                 // redirect: the client secret goes to the token URL and nowhere else.
-                let token_http = reqwest::Client::builder()
+                let token_http = cg_auth::tls::client_builder()
                     .timeout(timeout)
                     .connect_timeout(connect_timeout)
                     .user_agent(user_agent.clone())
@@ -212,7 +216,7 @@ impl ClientBuilder {
         };
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => cg_auth::tls::client_builder()
                 .timeout(timeout)
                 .connect_timeout(connect_timeout)
                 .user_agent(user_agent)

@@ -281,7 +281,9 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
-        let e = reqwest::Client::new()
+        let e = cg_auth::tls::client_builder()
+            .build()
+            .expect("client")
             .get(format!(
                 "http://127.0.0.1:{port}/v4.1/anonymize.json?email=joe%40example.com&telephone=123"
             ))

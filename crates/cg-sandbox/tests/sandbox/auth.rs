@@ -9,7 +9,7 @@ use super::common::{Ctx, assert_code, send};
 async fn token_answer_has_bearer_fields() {
     let sb = Sandbox::builder().start().await;
     let (id, secret) = sb.demo_client();
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let (status, body) = send(http.post(sb.token_url()).form(&[
         ("grant_type", "client_credentials"),
         ("client_id", &id),
@@ -25,7 +25,7 @@ async fn token_answer_has_bearer_fields() {
 #[tokio::test]
 async fn token_errors_are_oauth_bodies() {
     let sb = Sandbox::builder().start().await;
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let wrong = send(http.post(sb.token_url()).form(&[
         ("grant_type", "client_credentials"),
         ("client_id", DEMO_CLIENT_ID),
@@ -67,7 +67,7 @@ async fn token_errors_are_oauth_bodies() {
 async fn added_client_gets_tokens() {
     let sb = Sandbox::builder().start().await;
     sb.add_client("ci-client", "ci-secret");
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let (status, body) = send(http.post(sb.token_url()).form(&[
         ("grant_type", "client_credentials"),
         ("client_id", "ci-client"),

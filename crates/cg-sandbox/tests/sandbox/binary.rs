@@ -96,7 +96,7 @@ async fn prints_urls_and_credentials_and_serves() {
     assert!(value("imports").starts_with("http://127.0.0.1:"));
     assert_eq!(value("client_id"), "sandbox-demo-client");
     assert_eq!(value("configuration"), cg_sandbox::DEMO_CONFIGURATION);
-    let http = reqwest::Client::builder()
+    let http = cg_auth::tls::client_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

@@ -24,7 +24,7 @@ impl Ctx {
 
     pub async fn with(builder: SandboxBuilder) -> Ctx {
         let sb = builder.start().await;
-        let http = Client::new();
+        let http = cg_auth::tls::client_builder().build().expect("http client");
         let (id, secret) = sb.demo_client();
         let answer: Value = http
             .post(sb.token_url())

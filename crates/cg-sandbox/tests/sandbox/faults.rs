@@ -65,7 +65,7 @@ async fn auth_is_spared_unless_asked() {
         .start()
         .await;
     let (id, secret) = sb.demo_client();
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let form = [
         ("grant_type", "client_credentials"),
         ("client_id", id.as_str()),
@@ -150,7 +150,7 @@ async fn latency_and_slow_answers() {
     assert!(t.elapsed() >= Duration::from_millis(50));
     ctx.sb
         .set_faults(FaultConfig::default().slow(1.0, Duration::from_millis(300)));
-    let client = reqwest::Client::builder()
+    let client = cg_auth::tls::client_builder()
         .timeout(Duration::from_millis(150))
         .build()
         .unwrap();

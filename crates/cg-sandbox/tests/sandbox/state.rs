@@ -31,7 +31,7 @@ async fn with_state_and_snapshot() {
 async fn given_state_replaces_the_default() {
     let sb = Sandbox::builder().state(State::empty()).start().await;
     assert!(sb.state().clients.is_empty());
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let (id, secret) = sb.demo_client();
     let r = http
         .post(sb.token_url())
@@ -72,7 +72,7 @@ async fn restart_loses_nothing() {
         state.tokens.contains_key(&token),
         "issued tokens survive a restart"
     );
-    let http = reqwest::Client::new();
+    let http = cg_auth::tls::client_builder().build().expect("http client");
     let r = http
         .get(format!("{}/v4.1/lists/unsubscribe.json", sb.api_url()))
         .header("Authorization", format!("Bearer {token}"))
