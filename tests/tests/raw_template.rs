@@ -34,7 +34,10 @@ fn a_free_form_parameter_must_carry_the_spec_prefix() {
     query.filters.insert("filter_email".into(), "x".into());
     let pairs: Vec<(String, String)> = query.pairs().unwrap();
     assert!(pairs.contains(&("start".into(), "0".into())), "{pairs:?}");
-    assert!(pairs.contains(&("filter_email".into(), "x".into())), "{pairs:?}");
+    assert!(
+        pairs.contains(&("filter_email".into(), "x".into())),
+        "{pairs:?}"
+    );
 
     query.filters.insert("email".into(), "x".into());
     let e = query.pairs().unwrap_err();
@@ -60,7 +63,10 @@ fn exploded_arrays_repeat_and_personal_data_stays_out_of_debug() {
         telephone: Some("+31612345678".into()),
     };
     let shown = format!("{lookup:?}");
-    assert!(!shown.contains("jane.doe") && !shown.contains("612345678"), "{shown}");
+    assert!(
+        !shown.contains("jane.doe") && !shown.contains("612345678"),
+        "{shown}"
+    );
     assert!(shown.contains("email"), "{shown}");
 }
 
@@ -84,7 +90,10 @@ async fn a_listing_is_sent_from_its_typed_query_and_read_as_the_callers_type() {
     let last = logged.last().unwrap();
     assert_eq!(last.path, "/v4.1/lists/bounce.json");
     let sent = last.query.clone().unwrap_or_default();
-    assert!(sent.contains("start=0") && sent.contains("limit=2"), "{sent}");
+    assert!(
+        sent.contains("start=0") && sent.contains("limit=2"),
+        "{sent}"
+    );
 
     // A status other than the documented success comes back undecoded.
     let unauthorised = cg_raw_lists::Client::new(

@@ -217,11 +217,12 @@ fn lib_rs(stem: &str, file: &str, adapted: &Adapted) -> String {
     if has_template(adapted) {
         extra.push_str("\n/// Methods from xtask's template: operations progenitor cannot generate (multipart,\n/// XML and form bodies) and the `*_as` methods that hand the answer to the caller.\n#[rustfmt::skip]\nmod extra;\n");
     }
-    if !adapted.reads.is_empty() {
-        extra.push_str("pub use extra::query;\n");
-    }
+    // In rustfmt's order: lib.rs is formatted by `cargo fmt`.
     if adapted.extras.iter().any(|e| !e.parts.is_empty()) {
         extra.push_str("pub use extra::multipart;\n");
+    }
+    if !adapted.reads.is_empty() {
+        extra.push_str("pub use extra::query;\n");
     }
     format!(
         "{header}#![doc = include_str!(\"../README.md\")]\n#![allow(clippy::all, rustdoc::all)]\n#![deny(missing_docs)]\n\n// Generated files are formatted by prettyplease, not rustfmt. progenitor documents what\n// the spec describes; its builders and plain fields have no docs to give.\n#[rustfmt::skip]\n#[allow(unused_imports, missing_docs)]\nmod generated;\n#[rustfmt::skip]\nmod hooks;\n{extra}\npub use generated::*;\npub use hooks::{{OPERATIONS, operation, ops}};\n\n/// The module name, as in `spec/{stem}.yaml`.\npub const MODULE: &str = \"{stem}\";\n",

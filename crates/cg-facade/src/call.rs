@@ -300,35 +300,3 @@ pub(crate) fn snippet(bytes: &[u8]) -> String {
         .take(BODY_SNIPPET)
         .collect()
 }
-
-/// Sends a request built by hand through a generated client's pipeline (credentials,
-/// retries, call record), as its generated methods do. For what the generated builders
-/// cannot express: free-form `filter_<FIELD>` parameters, answers whose generated type
-/// drops the body. Error answers come back as `UnexpectedResponse`, which [`call`] converts.
-pub(crate) async fn send_request<C, R>(
-    raw: &C,
-    operation: cg_auth::Operation,
-    request: reqwest::RequestBuilder,
-) -> std::result::Result<ResponseValue<R>, progenitor_client::Error<()>>
-where
-    C: progenitor_client::ClientInfo<cg_auth::Pipeline>,
-    R: DeserializeOwned,
-{
-    use progenitor_client::Error as P;
-    let mut request = request
-        .header(reqwest::header::ACCEPT, "application/json")
-        .build()?;
-    raw.inner()
-        .prepare(&mut request, operation)
-        .await
-        .map_err(|e| P::Custom(e.to_string()))?;
-    let response = raw
-        .inner()
-        .execute(raw.client(), request, operation)
-        .await?;
-    if response.status().is_success() {
-        ResponseValue::from_response(response).await
-    } else {
-        Err(P::UnexpectedResponse(response))
-    }
-}

@@ -6,10 +6,10 @@ use std::future::Future;
 use std::str::FromStr;
 
 use cg_errors::ErrorCode;
-use progenitor_client::{ClientInfo, ResponseValue};
+use progenitor_client::ResponseValue;
 use serde_json::Value;
 
-use crate::call::{CallContext, call, send_request};
+use crate::call::{CallContext, call};
 use crate::error::{Error, Result};
 use crate::lenient::{self, Item};
 
@@ -63,31 +63,6 @@ pub(crate) fn required<T: FromStr>(
 pub(crate) struct DataList {
     #[serde(rename = "Data", deserialize_with = "lenient::data_list")]
     data: Vec<Value>,
-}
-
-/// GETs a v4.1 listing (`path` without the `.{format}` suffix) and reads its items
-/// tolerantly; "no records" is an empty listing.
-pub(crate) async fn v41_list<C, T, Q>(
-    raw: &C,
-    ctx: CallContext,
-    operation: cg_auth::Operation,
-    path: &str,
-    query: &Q,
-) -> Result<Vec<T>>
-where
-    C: ClientInfo<cg_auth::Pipeline>,
-    T: Item,
-    Q: serde::Serialize + ?Sized,
-{
-    let url = format!("{}{path}.{}", raw.baseurl(), ctx.format.as_str());
-    let request = raw.client().get(url).query(query);
-    let answer = call(
-        ctx,
-        operation.id,
-        send_request::<_, DataList>(raw, operation, request),
-    )
-    .await;
-    Ok(lenient::items(empty_when_none(answer.map(|l| l.data))?))
 }
 
 /// Reads a v4.1 listing sent by a generated `*_as` method tolerantly; "no records" is

@@ -1,19 +1,20 @@
 //! One page of a v7 cursor listing (`{"data": [..], "cursor": {"next": ..}}`), read
 //! leniently: the items as the facade's tolerant models, the cursor as it came.
 
-use cg_auth::HostFamily;
-use progenitor_client::ClientInfo;
+use std::future::Future;
+
+use cg_raw_sync::types::IntOrString;
+use progenitor_client::ResponseValue;
 use serde_json::Value;
 
-use crate::call::{call, send_request};
-use crate::client::raw_client;
+use crate::call::{CallContext, call};
 use crate::lenient::{self, Item};
-use crate::paging::{Cursor, Page};
-use crate::{Client, Error, Result};
+use crate::paging::{Cursor, CursorPage, Page};
+use crate::{Error, Result};
 
 /// The v7 envelope. Only `data` is required: an answer without it is not a page.
 #[derive(serde::Deserialize)]
-struct Envelope {
+pub(crate) struct Envelope {
     #[serde(deserialize_with = "lenient::data_list")]
     data: Vec<Value>,
     #[serde(default)]
@@ -28,28 +29,30 @@ impl Envelope {
     }
 }
 
-/// GETs one page of `path` (a v7 sync listing) with `query`.
-pub(crate) async fn cursor_page<T: Item>(
-    client: &Client,
+/// Reads one page of a v7 sync listing sent by a generated `*_as` method.
+pub(crate) async fn cursor_page<T, F>(
+    ctx: CallContext,
     operation: cg_auth::Operation,
-    path: &str,
-    query: &[(&str, String)],
-) -> Result<Page<T>> {
-    let raw = raw_client!(client, cg_raw_sync, HostFamily::Api);
-    let request = raw
-        .client()
-        .get(format!("{}{path}", raw.baseurl()))
-        .query(query);
-    let envelope: Envelope = call(
-        client.ctx(),
-        operation.id,
-        send_request(&raw, operation, request),
-    )
-    .await?;
+    answer: F,
+) -> Result<Page<T>>
+where
+    T: Item,
+    F: Future<Output = std::result::Result<ResponseValue<Envelope>, progenitor_client::Error<()>>>,
+{
+    let envelope: Envelope = call(ctx, operation.id, answer).await?;
     let next = envelope.next();
     Ok(Page {
         items: lenient::items(envelope.data),
         next,
+    })
+}
+
+/// The page's cursor as the generated query takes it: an integer cursor stays an
+/// integer, any other is sent as its text.
+pub(crate) fn wire_cursor(at: &CursorPage) -> Option<IntOrString> {
+    at.cursor.as_ref().map(|c| match c.as_json().as_i64() {
+        Some(n) => IntOrString::Int64(n),
+        None => IntOrString::String(c.to_string()),
     })
 }
 
@@ -76,14 +79,4 @@ pub(crate) fn check_window(
         ));
     }
     Ok(())
-}
-
-/// `per_page` and, past the first page, `cursor` (sent as its text: an integer as its
-/// digits): the start of every v7 page's query.
-pub(crate) fn page_query(per_page: u32, cursor: Option<Cursor>) -> Vec<(&'static str, String)> {
-    let mut query = vec![("per_page", per_page.to_string())];
-    if let Some(cursor) = cursor {
-        query.push(("cursor", cursor.to_string()));
-    }
-    query
 }

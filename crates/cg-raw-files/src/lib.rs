@@ -15,8 +15,8 @@ mod hooks;
 /// XML and form bodies) and the `*_as` methods that hand the answer to the caller.
 #[rustfmt::skip]
 mod extra;
-pub use extra::query;
 pub use extra::multipart;
+pub use extra::query;
 
 pub use generated::*;
 pub use hooks::{OPERATIONS, operation, ops};

@@ -12,7 +12,7 @@ use crate::call::call;
 use crate::client::raw_client;
 use crate::lenient::{self, open_enum};
 use crate::paging::{CursorListing, CursorPage, CursorSource, Page, sealed};
-use crate::sync_page::cursor_page;
+use crate::sync_page::{cursor_page, wire_cursor};
 use crate::{Client, Error, Result};
 
 /// The largest page of the case listing.
@@ -218,17 +218,19 @@ impl CursorSource for CaseSource {
     const MAX_PER_PAGE: u32 = MAX_CASES_PER_PAGE;
 
     async fn page(&self, client: &Client, at: CursorPage) -> Result<Page<CloseLoopCase>> {
-        let mut query = at.query();
-        if let Some(since) = at.since {
-            query.push(("updated_at[start]", since.format("%Y-%m-%d").to_string()));
-        }
-        if let Some(until) = at.until {
-            query.push(("updated_at[end]", until.format("%Y-%m-%d").to_string()));
-        }
-        let (operation, path) = (
+        let raw = raw_client!(client, cg_raw_sync, HostFamily::Api);
+        let query = cg_raw_sync::query::ListCloseLoopCases {
+            per_page: Some(at.per_page.into()),
+            cursor: wire_cursor(&at),
+            updated_at_start: at.since,
+            updated_at_end: at.until,
+        };
+        let answer = raw.list_close_loop_cases_as(&query);
+        cursor_page(
+            client.ctx(),
             cg_raw_sync::ops::LIST_CLOSE_LOOP_CASES,
-            "/v7/rest/sync/close-loop",
-        );
-        cursor_page(client, operation, path, &query).await
+            answer,
+        )
+        .await
     }
 }

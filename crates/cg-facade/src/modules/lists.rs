@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::v41_list;
+use crate::decode::read_list;
 use crate::lenient::{self, open_enum};
 use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
 use crate::{Client, Result, validate};
@@ -163,13 +163,15 @@ impl OffsetSource for UnsubscribeSource {
 
     async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<Unsubscribe>> {
         let raw = raw_client!(client, cg_raw_lists, HostFamily::Api);
-        let mut query = vec![("start", at.start.to_string())];
-        query.extend(at.date_range());
-        let (operation, path) = (
-            cg_raw_lists::ops::LIST_UNSUBSCRIBES,
-            "/v4.1/lists/unsubscribe",
-        );
-        v41_list(&raw, client.ctx(), operation, path, &query).await
+        let ctx = client.ctx();
+        let (date_range_from, date_range_to) = at.date_range();
+        let query = cg_raw_lists::query::ListUnsubscribes {
+            start: Some(at.start),
+            date_range_from,
+            date_range_to,
+        };
+        let answer = raw.list_unsubscribes_as(ctx.format.as_str(), &query);
+        read_list(ctx, cg_raw_lists::ops::LIST_UNSUBSCRIBES, answer).await
     }
 }
 
@@ -204,12 +206,15 @@ impl OffsetSource for BounceSource {
 
     async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<Bounce>> {
         let raw = raw_client!(client, cg_raw_lists, HostFamily::Api);
-        let mut query = vec![
-            ("start", at.start.to_string()),
-            ("limit", at.limit.to_string()),
-        ];
-        query.extend(at.date_range());
-        let (operation, path) = (cg_raw_lists::ops::LIST_BOUNCES, "/v4.1/lists/bounce");
-        v41_list(&raw, client.ctx(), operation, path, &query).await
+        let ctx = client.ctx();
+        let (date_range_from, date_range_to) = at.date_range();
+        let query = cg_raw_lists::query::ListBounces {
+            start: Some(at.start),
+            limit: Some(at.limit.into()),
+            date_range_from,
+            date_range_to,
+        };
+        let answer = raw.list_bounces_as(ctx.format.as_str(), &query);
+        read_list(ctx, cg_raw_lists::ops::LIST_BOUNCES, answer).await
     }
 }

@@ -6,10 +6,12 @@ use cg_raw_sync::types;
 
 use serde_json::{Map, Value};
 
+use crate::client::raw_client;
 use crate::lenient;
 use crate::paging::{CursorListing, CursorPage, CursorSource, Page, sealed};
-use crate::sync_page::cursor_page;
+use crate::sync_page::{cursor_page, wire_cursor};
 use crate::{Client, Result};
+use cg_auth::HostFamily;
 
 /// The largest export page.
 pub const MAX_PER_PAGE: u32 = 1000;
@@ -330,34 +332,39 @@ impl CursorSource for ExportSource {
     const MAX_PER_PAGE: u32 = MAX_PER_PAGE;
 
     async fn page(&self, client: &Client, at: CursorPage) -> Result<Page<SurveyResponse>> {
-        let mut query = at.query();
-        if let Some(field) = self.period_field {
-            query.push(("period[field]", types::PeriodField::from(field).to_string()));
-        }
-        if let Some(since) = at.since {
-            query.push(("period[start]", since.format("%Y-%m-%d").to_string()));
-        }
-        if let Some(until) = at.until {
-            query.push(("period[end]", until.format("%Y-%m-%d").to_string()));
-        }
-        for w in &self.with {
-            query.push((
-                "with[]",
-                types::ExportResponsesWithItem::from(*w).to_string(),
-            ));
-        }
-        let (operation, path) = if self.responses {
-            (
-                cg_raw_sync::ops::EXPORT_RESPONSES,
-                "/v7/rest/sync/responses",
-            )
+        let raw = raw_client!(client, cg_raw_sync, HostFamily::Api);
+        let ctx = client.ctx();
+        let per_page = Some(at.per_page.into());
+        let cursor = wire_cursor(&at);
+        let with = self
+            .with
+            .iter()
+            .map(|w| types::ExportResponsesWithItem::from(*w).to_string())
+            .collect();
+        let period_field = self.period_field.map(types::PeriodField::from);
+        let page: Page<SurveyResponse> = if self.responses {
+            let query = cg_raw_sync::query::ExportResponses {
+                per_page,
+                cursor,
+                with,
+                period_field,
+                period_start: at.since,
+                period_end: at.until,
+            };
+            let answer = raw.export_responses_as(&query);
+            cursor_page(ctx, cg_raw_sync::ops::EXPORT_RESPONSES, answer).await?
         } else {
-            (
-                cg_raw_sync::ops::EXPORT_NON_RESPONSES,
-                "/v7/rest/sync/non-responses",
-            )
+            let query = cg_raw_sync::query::ExportNonResponses {
+                per_page,
+                cursor,
+                with,
+                period_field,
+                period_start: at.since,
+                period_end: at.until,
+            };
+            let answer = raw.export_non_responses_as(&query);
+            cursor_page(ctx, cg_raw_sync::ops::EXPORT_NON_RESPONSES, answer).await?
         };
-        let page: Page<SurveyResponse> = cursor_page(client, operation, path, &query).await?;
         Ok(Page {
             items: page
                 .items

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::modules::files::{
-    ListUploads, UploadFile, UploadKind, check_file, is_false, upload_multipart,
+    ListUploads, Upload, UploadFile, UploadKind, check_file, is_false, upload_multipart,
 };
 use crate::{Client, Result};
 
@@ -74,14 +74,7 @@ impl Revenue {
     async fn upload(&self, file: UploadFile) -> Result<RevenueUploadOutcome> {
         let (name, data) = file.load().await?;
         check_file(&name, &data, MAX_REVENUE_ROWS)?;
-        let answer = upload_multipart(
-            &self.client,
-            cg_raw_files::ops::UPLOAD_REVENUE_FILE,
-            "/v4.1/company/revenue_file_automate",
-            name,
-            data,
-        )
-        .await?;
+        let answer = upload_multipart(&self.client, Upload::Revenue, name, data).await?;
         Ok(match answer {
             Some(flag) if is_false(&flag) => RevenueUploadOutcome::NotTaken,
             _ => RevenueUploadOutcome::Accepted,

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::call::call;
 use crate::client::raw_client;
-use crate::decode::{self, v41_list};
+use crate::decode::{self, read_list};
 use crate::lenient;
 use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
 use crate::{Client, Error, Result};
@@ -439,35 +439,40 @@ impl OffsetSource for TransactionSource {
 
     async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<Transaction>> {
         let raw = raw_client!(client, cg_raw_transactions, HostFamily::Api);
-        let (operation, path) = (
-            cg_raw_transactions::ops::LIST_TRANSACTIONS,
-            "/v4.1/transactions",
-        );
-        v41_list(&raw, client.ctx(), operation, path, &self.query(at)).await
+        let ctx = client.ctx();
+        let query = self.query(at);
+        let answer = raw.list_transactions_as(ctx.format.as_str(), &query);
+        read_list(ctx, cg_raw_transactions::ops::LIST_TRANSACTIONS, answer).await
     }
 }
 
 impl TransactionSource {
-    /// The query string; the free-form filters are not in the generated builder, so the
-    /// request is built here.
-    fn query(&self, at: OffsetPage) -> Vec<(String, String)> {
-        let mut q = Vec::new();
-        if let Some(days) = self.days {
-            q.push(("days".into(), days.to_string()));
+    /// The generated query, with the free-form `filter_<FIELD>` parameters.
+    fn query(&self, at: OffsetPage) -> cg_raw_transactions::query::ListTransactions {
+        use cg_raw_transactions::types::TransactionStatus as Wire;
+        let (date_range_from, date_range_to) = at.date_range();
+        cg_raw_transactions::query::ListTransactions {
+            days: self.days.map(u64::from),
+            date_range_from,
+            date_range_to,
+            date_method: self
+                .date_method
+                .map(|DateMethod::DateOrder| "date_order".to_owned()),
+            start: Some(at.start),
+            limit: Some(at.limit.into()),
+            status: self.status.map(|s| match s {
+                TransactionStatus::Bounced => Wire::Bounced,
+                TransactionStatus::Error => Wire::Error,
+                TransactionStatus::Processed => Wire::Processed,
+                TransactionStatus::Queue => Wire::Queue,
+                TransactionStatus::Unsubscribed => Wire::Unsubscribed,
+            }),
+            filters: self
+                .filters
+                .iter()
+                .map(|(field, value)| (format!("filter_{field}"), value.clone()))
+                .collect(),
         }
-        q.extend(at.date_range().into_iter().map(|(k, v)| (k.to_owned(), v)));
-        if let Some(DateMethod::DateOrder) = self.date_method {
-            q.push(("date_method".into(), "date_order".into()));
-        }
-        if let Some(status) = self.status {
-            q.push(("status".into(), status.as_str().into()));
-        }
-        for (field, value) in &self.filters {
-            q.push((format!("filter_{field}"), value.clone()));
-        }
-        q.push(("start".into(), at.start.to_string()));
-        q.push(("limit".into(), at.limit.to_string()));
-        q
     }
 }
 

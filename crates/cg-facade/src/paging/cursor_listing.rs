@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use futures::stream::BoxStream;
 
 use super::{Cursor, Fetch, Page, PageCursor, sealed, walk};
-use crate::sync_page::{check_window, page_query};
+use crate::sync_page::check_window;
 use crate::{Client, Error, Result};
 
 /// What one v7 listing adds to [`CursorListing`]: its items, its largest page and the
@@ -41,13 +41,6 @@ pub struct CursorPage {
     pub until: Option<NaiveDate>,
     /// Where the page starts; `None` for the first page.
     pub cursor: Option<Cursor>,
-}
-
-impl CursorPage {
-    /// `per_page` and, past the first page, `cursor`: the start of every v7 query.
-    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
-        page_query(self.per_page, self.cursor.clone())
-    }
 }
 
 /// A v7 cursor listing: `.stream()` every item, or `.send()` one page and keep its

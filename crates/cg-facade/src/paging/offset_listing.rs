@@ -52,15 +52,12 @@ pub struct OffsetPage {
 }
 
 impl OffsetPage {
-    /// `date_range_from` and `date_range_to`, when the range is set (both ends: the
-    /// listing refuses one end alone before asking).
-    pub(crate) fn date_range(&self) -> Vec<(&'static str, String)> {
+    /// `(date_range_from, date_range_to)`, both set or neither (the listing refuses
+    /// one end alone before asking).
+    pub(crate) fn date_range(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
         match (self.from, self.to) {
-            (Some(from), Some(to)) => vec![
-                ("date_range_from", from.format("%Y-%m-%d").to_string()),
-                ("date_range_to", to.format("%Y-%m-%d").to_string()),
-            ],
-            _ => Vec::new(),
+            (Some(from), Some(to)) => (Some(from), Some(to)),
+            _ => (None, None),
         }
     }
 }

@@ -15,7 +15,7 @@ mod uploads;
 pub(crate) use file_checks::check_file;
 pub use file_checks::{FileType, MAX_FILE_BYTES, MAX_RECORD_ROWS};
 pub use multipart::UploadFile;
-pub(crate) use multipart::{is_false, upload_multipart};
+pub(crate) use multipart::{Upload, is_false, upload_multipart};
 pub use upload_listing::{ListUploads, MAX_UPLOAD_LIMIT, UploadRecord, UploadSource};
 pub use uploads::UploadOutcome;
 

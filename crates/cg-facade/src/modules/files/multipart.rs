@@ -4,10 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use cg_auth::HostFamily;
-use progenitor_client::ClientInfo;
 
 use super::file_checks::{FileType, MAX_FILE_BYTES, too_large};
-use crate::call::{call, send_request};
+use crate::call::call;
 use crate::client::raw_client;
 use crate::decode::DataEnvelope;
 use crate::{Client, Error, Result};
@@ -88,35 +87,57 @@ pub(crate) fn is_false(value: &serde_json::Value) -> bool {
     }
 }
 
-/// Posts `data` as the multipart part `file` and returns the answer's `Data`, decoded
-/// leniently (the service answers an object, or `false`, in JSON or XML).
-///
-/// Built here rather than with the generated upload methods: their `Data` is a
-/// one-of object/boolean, which an XML answer (all text) cannot match, so `Data` is
-/// read as a plain value and interpreted by the callers.
+/// Which upload a file goes to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Upload {
+    Revenue,
+    Contact,
+    Historical,
+}
+
+impl Upload {
+    pub(crate) fn operation(self) -> cg_auth::Operation {
+        match self {
+            Upload::Revenue => cg_raw_files::ops::UPLOAD_REVENUE_FILE,
+            Upload::Contact => cg_raw_files::ops::UPLOAD_CONTACT_FILE,
+            Upload::Historical => cg_raw_files::ops::UPLOAD_HISTORICAL_FILE,
+        }
+    }
+}
+
+/// Posts `data` as the upload's file part (named by the spec) and returns the answer's
+/// `Data`, decoded leniently (the service answers an object, or `false`, in JSON or
+/// XML): the generated `Data` is a one-of object/boolean, which an XML answer (all
+/// text) cannot match, so it is read as a plain value and interpreted by the callers.
 pub(crate) async fn upload_multipart(
     client: &Client,
-    operation: cg_auth::Operation,
-    path: &str,
+    upload: Upload,
     name: String,
     data: Vec<u8>,
 ) -> Result<Option<serde_json::Value>> {
     let mime = FileType::from_name(&name).map_or("application/octet-stream", FileType::mime);
-    let part = reqwest::multipart::Part::bytes(data)
+    let file = reqwest::multipart::Part::bytes(data)
         .file_name(name)
         .mime_str(mime)
         .map_err(|e| Error::invalid("file", format!("MIME type {mime}: {e}")))?;
-    let form = reqwest::multipart::Form::new().part("file", part);
     let raw = raw_client!(client, cg_raw_files, HostFamily::Api);
     let ctx = client.ctx();
-    let url = format!("{}{path}.{}", raw.baseurl(), ctx.format.as_str());
-    let request = raw
-        .client()
-        .post(url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .multipart(form);
-    let answer: DataEnvelope =
-        call(ctx, operation.id, send_request(&raw, operation, request)).await?;
+    let format = ctx.format.as_str();
+    let operation = upload.operation().id;
+    let answer: DataEnvelope = match upload {
+        Upload::Revenue => {
+            let body = cg_raw_files::multipart::RevenueFileUpload { file };
+            call(ctx, operation, raw.upload_revenue_file_as(format, body)).await?
+        }
+        Upload::Contact => {
+            let body = cg_raw_files::multipart::FileUpload { file };
+            call(ctx, operation, raw.upload_contact_file_as(format, body)).await?
+        }
+        Upload::Historical => {
+            let body = cg_raw_files::multipart::FileUpload { file };
+            call(ctx, operation, raw.upload_historical_file_as(format, body)).await?
+        }
+    };
     Ok(answer.data)
 }
 

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{Files, UploadKind};
 use crate::client::raw_client;
-use crate::decode::v41_list;
+use crate::decode::read_list;
 use crate::lenient;
 use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
 use crate::{Client, Error, Result};
@@ -14,15 +14,6 @@ use crate::{Client, Error, Result};
 pub const MAX_UPLOAD_LIMIT: u32 = 1000;
 
 impl UploadKind {
-    fn list_path(self) -> &'static str {
-        match self {
-            UploadKind::CompanyRevenue => "/v4.1/file/company-revenue",
-            UploadKind::Contact => "/v4.1/file/contact",
-            UploadKind::Historical => "/v4.1/file/historical",
-            UploadKind::Transactional => "/v4.1/file/transactional",
-        }
-    }
-
     fn list_operation(self) -> cg_auth::Operation {
         use cg_raw_files::ops;
         match self {
@@ -130,15 +121,57 @@ impl OffsetSource for UploadSource {
 
     async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<UploadRecord>> {
         let raw = raw_client!(client, cg_raw_files, HostFamily::Api);
-        let mut query = vec![
-            ("start", at.start.to_string()),
-            ("limit", at.limit.to_string()),
-        ];
-        if let Some(id) = self.id {
-            query.push(("id", id.to_string()));
+        let ctx = client.ctx();
+        let format = ctx.format.as_str();
+        let operation = self.kind.list_operation();
+        // The four listings take the same parameters, each under its own generated type.
+        // `check` refused an id beyond i64 before the first page.
+        let id = match self.id {
+            Some(id) => Some(
+                i64::try_from(id)
+                    .map_err(|_| Error::invalid("id", format!("{id} is too large")))?,
+            ),
+            None => None,
+        };
+        let (date_range_from, date_range_to) = at.date_range();
+        macro_rules! query {
+            ($ty:ident) => {
+                cg_raw_files::query::$ty {
+                    id,
+                    date_range_from,
+                    date_range_to,
+                    start: Some(at.start),
+                    limit: Some(at.limit.into()),
+                }
+            };
         }
-        query.extend(at.date_range());
-        let (operation, path) = (self.kind.list_operation(), self.kind.list_path());
-        v41_list(&raw, client.ctx(), operation, path, &query).await
+        match self.kind {
+            UploadKind::CompanyRevenue => {
+                let query = query!(ListRevenueUploads);
+                read_list(ctx, operation, raw.list_revenue_uploads_as(format, &query)).await
+            }
+            UploadKind::Contact => {
+                let query = query!(ListContactUploads);
+                read_list(ctx, operation, raw.list_contact_uploads_as(format, &query)).await
+            }
+            UploadKind::Historical => {
+                let query = query!(ListHistoricalUploads);
+                read_list(
+                    ctx,
+                    operation,
+                    raw.list_historical_uploads_as(format, &query),
+                )
+                .await
+            }
+            UploadKind::Transactional => {
+                let query = query!(ListTransactionalUploads);
+                read_list(
+                    ctx,
+                    operation,
+                    raw.list_transactional_uploads_as(format, &query),
+                )
+                .await
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 use cg_auth::HostFamily;
 
 use super::file_checks::{MAX_RECORD_ROWS, check_file};
-use super::multipart::{UploadFile, is_false, upload_multipart};
+use super::multipart::{Upload, UploadFile, is_false, upload_multipart};
 use super::{Files, UploadKind};
 use crate::call::call;
 use crate::client::raw_client;
@@ -48,12 +48,9 @@ impl Files {
         kind: UploadKind,
         file: impl Into<UploadFile>,
     ) -> Result<UploadOutcome> {
-        let (operation, path) = match kind {
-            UploadKind::Contact => (cg_raw_files::ops::UPLOAD_CONTACT_FILE, "/v4.1/file/contact"),
-            UploadKind::Historical => (
-                cg_raw_files::ops::UPLOAD_HISTORICAL_FILE,
-                "/v4.1/file/historical",
-            ),
+        let upload = match kind {
+            UploadKind::Contact => Upload::Contact,
+            UploadKind::Historical => Upload::Historical,
             UploadKind::CompanyRevenue => {
                 return Err(Error::invalid(
                     "kind",
@@ -69,7 +66,8 @@ impl Files {
         };
         let (name, data) = file.into().load().await?;
         check_file(&name, &data, MAX_RECORD_ROWS)?;
-        let data = upload_multipart(&self.client, operation, path, name, data).await?;
+        let data = upload_multipart(&self.client, upload, name, data).await?;
+        let operation = upload.operation();
         Ok(match data {
             Some(serde_json::Value::Object(map)) => {
                 let id = match map.get("id") {
