@@ -76,3 +76,45 @@ fn no_request_is_built_by_hand() {
         found.join("\n")
     );
 }
+
+/// Operation names in the facade (call labels, error fields) come from the generated
+/// constants too: no operationId is spelt out as a string literal.
+#[test]
+fn no_operation_id_is_spelt_out() {
+    let ids: Vec<&str> = [
+        cg_raw_imports::OPERATIONS,
+        cg_raw_lists::OPERATIONS,
+        cg_raw_files::OPERATIONS,
+        cg_raw_anonymize::OPERATIONS,
+        cg_raw_hierarchy::OPERATIONS,
+        cg_raw_transactions::OPERATIONS,
+        cg_raw_stream::OPERATIONS,
+        cg_raw_reasons::OPERATIONS,
+        cg_raw_workflow::OPERATIONS,
+        cg_raw_report::OPERATIONS,
+        cg_raw_sync::OPERATIONS,
+    ]
+    .iter()
+    .flat_map(|ops| ops.iter().map(|op| op.id))
+    .collect();
+    assert!(ids.len() > 30, "{} operations", ids.len());
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut found = Vec::new();
+    for (path, text) in &files {
+        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+        for (n, line) in code.lines().enumerate() {
+            if ids.iter().any(|id| line.contains(&format!("\"{id}\""))) {
+                found.push(format!("{path}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "operationIds spelt out instead of ops::* constants:\n{}",
+        found.join("\n")
+    );
+}

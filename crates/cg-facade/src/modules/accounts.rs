@@ -148,7 +148,7 @@ impl PutAccount {
         let raw = raw_client!(self.client, cg_raw_imports, HostFamily::Imports);
         let answer = call_recorded(
             self.client.ctx(),
-            "putAccount",
+            cg_raw_imports::ops::PUT_ACCOUNT.id,
             raw.put_account().body(body).send(),
         )
         .await
@@ -157,7 +157,7 @@ impl PutAccount {
             Some(201) => Ok(AccountOutcome::Created),
             Some(200) => Ok(AccountOutcome::Updated),
             status => Err(Error::Decode {
-                operation: "putAccount",
+                operation: cg_raw_imports::ops::PUT_ACCOUNT.id,
                 status,
                 problem: "a success status other than 200 or 201".into(),
                 body: String::new(),

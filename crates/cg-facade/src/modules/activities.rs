@@ -186,7 +186,7 @@ impl Activities {
         let raw = raw_client!(self.client, cg_raw_imports, HostFamily::Imports);
         let answer = call_recorded(
             self.client.ctx(),
-            "putActivity",
+            cg_raw_imports::ops::PUT_ACTIVITY.id,
             raw.put_activity().body(body).send(),
         )
         .await

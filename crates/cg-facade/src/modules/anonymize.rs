@@ -58,7 +58,11 @@ impl TryFrom<types::AnonymizeResult> for AnonymizeResult {
 
     fn try_from(r: types::AnonymizeResult) -> Result<Self> {
         Ok(AnonymizeResult {
-            anonymized: decode::number("executeAnonymize", "anonymized", r.anonymized)?,
+            anonymized: decode::number(
+                cg_raw_anonymize::ops::EXECUTE_ANONYMIZE.id,
+                "anonymized",
+                r.anonymized,
+            )?,
             extra: r.extra.into_iter().collect(),
         })
     }
@@ -203,7 +207,7 @@ impl ExecuteAnonymize {
         let body = types::ExecuteAnonymizeRequest { email, telephone };
         let answer = call(
             ctx,
-            "executeAnonymize",
+            cg_raw_anonymize::ops::EXECUTE_ANONYMIZE.id,
             raw.execute_anonymize()
                 .format(ctx.format.as_str())
                 .body(body)

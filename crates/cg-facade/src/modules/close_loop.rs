@@ -195,7 +195,7 @@ impl SetCloseLoopStatus {
         let ctx = self.client.ctx();
         call(
             ctx,
-            "updateCloseLoopStatus",
+            cg_raw_sync::ops::UPDATE_CLOSE_LOOP_STATUS.id,
             raw.update_close_loop_status().body(body).send(),
         )
         .await?;

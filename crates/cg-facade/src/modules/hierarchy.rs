@@ -210,14 +210,18 @@ impl AddDivision {
         let body = types::AddDivisionRequest { division, parent };
         let answer = call(
             ctx,
-            "addDivision",
+            cg_raw_hierarchy::ops::ADD_DIVISION.id,
             raw.add_division()
                 .format(ctx.format.as_str())
                 .body(body)
                 .send(),
         )
         .await?;
-        decode::required("addDivision", "id", answer.data.id.as_ref())
+        decode::required(
+            cg_raw_hierarchy::ops::ADD_DIVISION.id,
+            "id",
+            answer.data.id.as_ref(),
+        )
     }
 }
 
@@ -271,7 +275,7 @@ impl UpdateDivision {
         };
         call(
             ctx,
-            "updateDivision",
+            cg_raw_hierarchy::ops::UPDATE_DIVISION.id,
             raw.update_division()
                 .format(ctx.format.as_str())
                 .body(body)
@@ -310,7 +314,7 @@ impl DeleteDivision {
         };
         call(
             ctx,
-            "deleteDivision",
+            cg_raw_hierarchy::ops::DELETE_DIVISION.id,
             raw.delete_division()
                 .format(ctx.format.as_str())
                 .body(body)
@@ -405,7 +409,7 @@ impl DivisionTree {
                 None
             })
             .ok_or_else(|| Error::Decode {
-                operation: "listHierarchy",
+                operation: cg_raw_hierarchy::ops::LIST_HIERARCHY.id,
                 status: crate::decode::SUCCESS_STATUS,
                 problem: format!(
                     "no root division: none is named {GLOBAL:?} and {} have no parent",
@@ -458,7 +462,7 @@ impl DivisionTree {
             });
         }
         let root_node = built[root].take().ok_or_else(|| Error::Decode {
-            operation: "listHierarchy",
+            operation: cg_raw_hierarchy::ops::LIST_HIERARCHY.id,
             status: crate::decode::SUCCESS_STATUS,
             problem: "the root division could not be placed".into(),
             body: String::new(),

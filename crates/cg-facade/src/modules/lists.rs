@@ -135,7 +135,7 @@ impl Unsubscribes {
         let body = types::AddUnsubscribeRequest { email };
         call(
             ctx,
-            "addUnsubscribe",
+            cg_raw_lists::ops::ADD_UNSUBSCRIBE.id,
             raw.add_unsubscribe()
                 .format(ctx.format.as_str())
                 .body(body)

@@ -487,9 +487,21 @@ pub(crate) async fn import_checked(
     let ctx = client.ctx();
     let answer = match encoding {
         RecordEncoding::Json => {
-            call_recorded(ctx, "putRecord", raw.put_record().body(body).send()).await
+            call_recorded(
+                ctx,
+                cg_raw_imports::ops::PUT_RECORD.id,
+                raw.put_record().body(body).send(),
+            )
+            .await
         }
-        RecordEncoding::Form => call_recorded(ctx, "putRecord", raw.put_record_form(&body)).await,
+        RecordEncoding::Form => {
+            call_recorded(
+                ctx,
+                cg_raw_imports::ops::PUT_RECORD.id,
+                raw.put_record_form(&body),
+            )
+            .await
+        }
     };
     match answer {
         Ok(answer) => (Ok(RecordOutcome::Imported), answer.record),

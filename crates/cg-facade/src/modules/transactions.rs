@@ -279,7 +279,7 @@ impl Transactions {
         };
         let (operation, answer) = match (kind, id) {
             (Kind::Response, None) => {
-                let op = "createResponse";
+                let op = cg_raw_transactions::ops::CREATE_RESPONSE.id;
                 (
                     op,
                     call(
@@ -294,7 +294,7 @@ impl Transactions {
                 )
             }
             (Kind::NonResponse, None) => {
-                let op = "createNonResponse";
+                let op = cg_raw_transactions::ops::CREATE_NON_RESPONSE.id;
                 (
                     op,
                     call(
@@ -309,7 +309,7 @@ impl Transactions {
                 )
             }
             (Kind::Response, Some(id)) => {
-                let op = "updateResponse";
+                let op = cg_raw_transactions::ops::UPDATE_RESPONSE.id;
                 (
                     op,
                     call(
@@ -324,7 +324,7 @@ impl Transactions {
                 )
             }
             (Kind::NonResponse, Some(id)) => {
-                let op = "updateNonResponse";
+                let op = cg_raw_transactions::ops::UPDATE_NON_RESPONSE.id;
                 (
                     op,
                     call(

@@ -184,7 +184,7 @@ impl UpdateWorkflow {
         };
         let answer = call(
             ctx,
-            "updateWorkflow",
+            cg_raw_workflow::ops::UPDATE_WORKFLOW.id,
             raw.update_workflow()
                 .format(ctx.format.as_str())
                 .body(body)
@@ -204,7 +204,7 @@ impl UpdateWorkflow {
 
 fn echo_error(value: String) -> Error {
     Error::Decode {
-        operation: "updateWorkflow",
+        operation: cg_raw_workflow::ops::UPDATE_WORKFLOW.id,
         status: Some(200),
         problem: format!("number_customergauge {value:?} is not a non-negative integer"),
         body: value,

@@ -93,7 +93,7 @@ impl Files {
             i64::try_from(id).map_err(|_| Error::invalid("id", format!("{id} is too large")))?;
         let answer = call(
             ctx,
-            "deleteUpload",
+            cg_raw_files::ops::DELETE_UPLOAD.id,
             raw.delete_upload()
                 .format(ctx.format.as_str())
                 .id(id)
@@ -102,7 +102,7 @@ impl Files {
         .await?;
         match answer.data {
             Some(false) => Err(Error::Decode {
-                operation: "deleteUpload",
+                operation: cg_raw_files::ops::DELETE_UPLOAD.id,
                 status: crate::decode::SUCCESS_STATUS,
                 problem: "the service answered Data=false without an error code".into(),
                 body: String::new(),
