@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use cg_errors::envelope::{parse_error_body, parse_validation_errors};
 use cg_errors::{ApiError, ErrorBody, ErrorCode};
+use futures::FutureExt;
 use progenitor_client::ResponseValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -53,6 +54,24 @@ where
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 {
+    // Boxed once here, the large generated future is not copied again by each wrapper
+    // (task-local scope, span) around it.
+    let fut = Box::pin(fut).map(|r| r.map(ResponseValue::into_inner));
+    call_recorded_value(ctx, operation, fut).await
+}
+
+/// [`call_recorded`] for a future that yields the value itself; not boxed, for a
+/// hand-written send whose state is small (record import).
+pub(crate) async fn call_recorded_value<R, E, F>(
+    ctx: CallContext,
+    operation: &'static str,
+    fut: F,
+) -> std::result::Result<Answer<R>, (Error, CallRecord)>
+where
+    R: DeserializeOwned,
+    E: Serialize,
+    F: Future<Output = std::result::Result<R, progenitor_client::Error<E>>>,
+{
     let span = tracing::info_span!(
         "cg.operation",
         operation,
@@ -60,12 +79,12 @@ where
         attempts = tracing::field::Empty
     );
     let started = std::time::Instant::now();
-    // Boxed once here, the large generated future is not copied again by each wrapper
-    // (task-local scope, span) around it.
-    let (result, record) = record_call(Box::pin(fut)).instrument(span.clone()).await;
+    let (result, record) = record_call(fut).instrument(span.clone()).await;
     let outcome = match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(e) => convert(ctx, operation, e, &record).await,
+        Ok(value) => Ok(value),
+        // Boxed: an error's conversion (it may read the body) is not part of the state
+        // every call carries.
+        Err(e) => Box::pin(convert(ctx, operation, e, &record)).await,
     };
     if let Some(status) = record.last_status {
         span.record("status", status);

@@ -226,6 +226,8 @@ impl ClientBuilder {
         let pipeline = Pipeline::new(middleware);
         Ok(Client {
             inner: Arc::new(Inner {
+                #[cfg(feature = "imports")]
+                records_url: records_url(auth.endpoints()),
                 endpoints: auth.endpoints().clone(),
                 auth,
                 http,
@@ -240,7 +242,18 @@ impl ClientBuilder {
     }
 }
 
+/// `{imports}/records/`, as the generated `put_record` forms it; `None` if it does not
+/// parse (the record import then reports it per call).
+#[cfg(feature = "imports")]
+fn records_url(endpoints: &Endpoints) -> Option<reqwest::Url> {
+    let text = format!("{}/records/", endpoints.base_url(HostFamily::Imports));
+    reqwest::Url::parse(&text).ok()
+}
+
 pub(crate) struct Inner {
+    /// Parsed once: a bulk import sends thousands of records to this one URL.
+    #[cfg(feature = "imports")]
+    pub records_url: Option<reqwest::Url>,
     pub endpoints: Endpoints,
     pub auth: Authenticator,
     pub http: reqwest::Client,
@@ -306,6 +319,8 @@ impl Client {
         let inner = &self.inner;
         Client {
             inner: Arc::new(Inner {
+                #[cfg(feature = "imports")]
+                records_url: inner.records_url.clone(),
                 endpoints: inner.endpoints.clone(),
                 auth: inner.auth.clone(),
                 http: inner.http.clone(),

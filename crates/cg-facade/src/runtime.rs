@@ -1,7 +1,7 @@
 //! The middleware every generated client of the facade sends through: credentials
 //! (cg-auth), retries, per-attempt tracing, and what the facade learns of each call.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
 use std::time::{Duration, Instant, SystemTime};
 
 use cg_auth::{AuthError, AuthMiddleware, Middleware, Operation, PrepareError};
@@ -32,7 +32,9 @@ pub(crate) struct CallRecord {
 }
 
 tokio::task_local! {
-    static CALL: Arc<Mutex<CallRecord>>;
+    // A `RefCell` in the scope's own slot, taken back when the call ends: no shared
+    // allocation or lock per call (the middleware runs inside the call's future).
+    static CALL: RefCell<CallRecord>;
     /// A caller's choice of `resend_ambiguous_records` for the calls it runs (bulk import).
     static RESEND_AMBIGUOUS: bool;
 }
@@ -44,15 +46,20 @@ pub(crate) async fn with_resend_ambiguous<F: std::future::Future>(on: bool, fut:
 
 /// Runs `fut` with a fresh [`CallRecord`] the middleware fills in.
 pub(crate) async fn record_call<F: std::future::Future>(fut: F) -> (F::Output, CallRecord) {
-    let record = Arc::new(Mutex::new(CallRecord::default()));
-    let out = CALL.scope(record.clone(), fut).await;
-    let record = record.lock().map(|r| r.clone()).unwrap_or_default();
+    let mut scoped = std::pin::pin!(CALL.scope(RefCell::new(CallRecord::default()), fut));
+    let out = scoped.as_mut().await;
+    let record = scoped
+        .as_mut()
+        .take_value()
+        .map(RefCell::into_inner)
+        .unwrap_or_default();
     (out, record)
 }
 
 fn note(f: impl FnOnce(&mut CallRecord)) {
     let _ = CALL.try_with(|r| {
-        if let Ok(mut r) = r.lock() {
+        // Never held across an await, so never borrowed twice; a miss only loses a note.
+        if let Ok(mut r) = r.try_borrow_mut() {
             f(&mut r)
         }
     });
@@ -104,20 +111,20 @@ impl SdkMiddleware {
             attempt += 1;
             // Paced when the call runs under an adaptive limiter (bulk import).
             let permit = crate::adaptive::attempt_permit().await;
-            // A streaming body cannot be cloned: such a request is sent once.
+            // A streaming body cannot be cloned: such a request is sent once. The copy
+            // also serves the auth layer's resend after a 401 (one copy per attempt).
             let spare = request.try_clone();
             let started = Instant::now();
             let span = tracing::debug_span!("cg.attempt", operation = op.id, attempt);
             let result = self
                 .auth
-                .send(client, request, op)
+                .send_keeping(client, request, spare.as_ref(), op)
                 .instrument(span.clone())
                 .await;
             if let (Some(permit), Ok(answer)) = (permit, &result) {
                 permit.answered(answer.status() == StatusCode::TOO_MANY_REQUESTS);
             }
             let elapsed = started.elapsed();
-            note(|r| r.attempts = attempt);
 
             let (fate, retry_after) = match &result {
                 Ok(response) => {
@@ -128,6 +135,7 @@ impl SdkMiddleware {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     note(|r| {
+                        r.attempts = attempt;
                         r.last_status = Some(status.as_u16());
                         r.retry_after = retry_after;
                     });
@@ -154,6 +162,7 @@ impl SdkMiddleware {
                     }
                 }
                 Err(e) => {
+                    note(|r| r.attempts = attempt);
                     span.in_scope(|| tracing::debug!(error = %without_query(e), elapsed_ms = elapsed.as_millis() as u64, "no answer"));
                     let fate = if e.is_connect() {
                         Fate::NotProcessed
@@ -171,7 +180,8 @@ impl SdkMiddleware {
                 return result;
             }
             let Some(next) = spare else { return result };
-            let next = match self.reauthorize(next, op).await {
+            // Boxed, as the sleep below: a retry's state stays out of every call's future.
+            let next = match Box::pin(self.reauthorize(next, op)).await {
                 Ok(next) => next,
                 Err(_) => return result,
             };
@@ -186,7 +196,7 @@ impl SdkMiddleware {
                 "retrying"
             );
             drop(result);
-            tokio::time::sleep(delay).await;
+            Box::pin(tokio::time::sleep(delay)).await;
             request = next;
         }
     }
