@@ -53,19 +53,25 @@ impl AuthMiddleware {
     /// (taken after credentials were attached, e.g. to resend it later): on a 401 the
     /// new attempt is made from `copy`, so a request is not cloned twice before every
     /// send. `None`: a 401 is returned as is.
-    pub async fn send_keeping(
-        &self,
-        client: &reqwest::Client,
+    ///
+    /// Not an `async fn`: the request goes to the client at once instead of being held
+    /// in the returned future (a request is a few hundred bytes).
+    pub fn send_keeping<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
         request: reqwest::Request,
-        copy: Option<&reqwest::Request>,
+        copy: Option<&'a reqwest::Request>,
         operation: Operation,
-    ) -> reqwest::Result<reqwest::Response> {
-        let response = client.execute(request).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+        let pending = client.execute(request);
+        async move {
+            let response = pending.await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            // Boxed: the rare path's state does not weigh on every request's future.
+            Box::pin(self.after_unauthorized(client, response, copy, operation)).await
         }
-        // Boxed: the rare path's state does not weigh on every request's future.
-        Box::pin(self.after_unauthorized(client, response, copy, operation)).await
     }
 
     async fn after_unauthorized(

@@ -31,46 +31,53 @@ pub(crate) struct Answer<T> {
 }
 
 /// Runs a generated call and returns its typed value.
-pub(crate) async fn call<R, E, F>(ctx: CallContext, operation: &'static str, fut: F) -> Result<R>
+///
+/// This and [`call_recorded`] are not `async fn`s: one taking the generated future would
+/// hold it twice (as its argument and as what it awaits).
+pub(crate) fn call<R, E, F>(
+    ctx: CallContext,
+    operation: &'static str,
+    fut: F,
+) -> impl Future<Output = Result<R>>
 where
     R: DeserializeOwned,
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 {
-    call_recorded(ctx, operation, fut)
-        .await
-        .map(|a| a.value)
-        .map_err(|(e, _)| e)
+    call_recorded(ctx, operation, fut).map(|r| r.map(|a| a.value).map_err(|(e, _)| e))
 }
 
 /// Like [`call`], keeping the call record on both paths (bulk import needs the attempts).
-pub(crate) async fn call_recorded<R, E, F>(
+pub(crate) fn call_recorded<R, E, F>(
     ctx: CallContext,
     operation: &'static str,
     fut: F,
-) -> std::result::Result<Answer<R>, (Error, CallRecord)>
+) -> impl Future<Output = std::result::Result<Answer<R>, (Error, CallRecord)>>
 where
     R: DeserializeOwned,
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 {
-    // Boxed once here, the large generated future is not copied again by each wrapper
+    // Boxed at once, the large generated future is not copied again by each wrapper
     // (task-local scope, span) around it.
-    let fut = Box::pin(fut).map(|r| r.map(ResponseValue::into_inner));
-    call_recorded_value(ctx, operation, fut).await
+    let fut = Box::pin(fut);
+    call_recorded_with(ctx, operation, move || {
+        fut.map(|r| r.map(ResponseValue::into_inner))
+    })
 }
 
-/// [`call_recorded`] for a future that yields the value itself; not boxed, for a
-/// hand-written send whose state is small (record import).
-pub(crate) async fn call_recorded_value<R, E, F>(
+/// [`call_recorded`] for the future `make` builds, which yields the value itself; built
+/// inside the call's scope and not boxed (a hand-written send whose state is small,
+/// e.g. a record import).
+pub(crate) async fn call_recorded_with<R, E, Fut>(
     ctx: CallContext,
     operation: &'static str,
-    fut: F,
+    make: impl FnOnce() -> Fut,
 ) -> std::result::Result<Answer<R>, (Error, CallRecord)>
 where
     R: DeserializeOwned,
     E: Serialize,
-    F: Future<Output = std::result::Result<R, progenitor_client::Error<E>>>,
+    Fut: Future<Output = std::result::Result<R, progenitor_client::Error<E>>>,
 {
     let span = tracing::info_span!(
         "cg.operation",
@@ -79,7 +86,7 @@ where
         attempts = tracing::field::Empty
     );
     let started = std::time::Instant::now();
-    let (result, record) = record_call(fut).instrument(span.clone()).await;
+    let (result, record) = record_call(make).instrument(span.clone()).await;
     let outcome = match result {
         Ok(value) => Ok(value),
         // Boxed: an error's conversion (it may read the body) is not part of the state

@@ -2,6 +2,7 @@
 //! (cg-auth), retries, per-attempt tracing, and what the facade learns of each call.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
 
 use cg_auth::{AuthError, AuthMiddleware, Middleware, Operation, PrepareError};
@@ -35,25 +36,36 @@ tokio::task_local! {
     // A `RefCell` in the scope's own slot, taken back when the call ends: no shared
     // allocation or lock per call (the middleware runs inside the call's future).
     static CALL: RefCell<CallRecord>;
-    /// A caller's choice of `resend_ambiguous_records` for the calls it runs (bulk import).
-    static RESEND_AMBIGUOUS: bool;
+    /// A caller's choice of `resend_ambiguous_records` for the calls it runs (bulk
+    /// import); `None`: the client's policy.
+    static RESEND_AMBIGUOUS: Option<bool>;
 }
 
-/// Runs `fut` with `resend_ambiguous_records` set to `on`, whatever the client's policy.
-pub(crate) async fn with_resend_ambiguous<F: std::future::Future>(on: bool, fut: F) -> F::Output {
-    RESEND_AMBIGUOUS.scope(on, fut).await
+/// Runs `fut` with `resend_ambiguous_records` set to `on` (`Some`), whatever the
+/// client's policy. Not an `async fn`: one taking a future holds it twice (as its
+/// argument and as what it awaits).
+pub(crate) fn with_resend_ambiguous<F: Future>(
+    on: Option<bool>,
+    fut: F,
+) -> impl Future<Output = F::Output> {
+    RESEND_AMBIGUOUS.scope(on, fut)
 }
 
-/// Runs `fut` with a fresh [`CallRecord`] the middleware fills in.
-pub(crate) async fn record_call<F: std::future::Future>(fut: F) -> (F::Output, CallRecord) {
-    let mut scoped = std::pin::pin!(CALL.scope(RefCell::new(CallRecord::default()), fut));
-    let out = scoped.as_mut().await;
-    let record = scoped
-        .as_mut()
-        .take_value()
-        .map(RefCell::into_inner)
-        .unwrap_or_default();
-    (out, record)
+/// Runs the future `make` builds with a fresh [`CallRecord`] the middleware fills in.
+/// It is built inside the scope, so it is held once (not as an argument and again as
+/// what is awaited).
+pub(crate) fn record_call<Fut: Future>(
+    make: impl FnOnce() -> Fut,
+) -> impl Future<Output = (Fut::Output, CallRecord)> {
+    CALL.scope(RefCell::new(CallRecord::default()), async move {
+        let out = make().await;
+        let record = CALL
+            .try_with(|r| r.try_borrow_mut().map(|mut r| std::mem::take(&mut *r)))
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        (out, record)
+    })
 }
 
 fn note(f: impl FnOnce(&mut CallRecord)) {
@@ -95,6 +107,8 @@ impl SdkMiddleware {
     fn may_resend(&self, op: &Operation, fate: Fate) -> bool {
         let resend_records = RESEND_AMBIGUOUS
             .try_with(|on| *on)
+            .ok()
+            .flatten()
             .unwrap_or(self.retry.resend_ambiguous_records);
         may_resend(op, fate, resend_records)
     }
@@ -102,10 +116,9 @@ impl SdkMiddleware {
     async fn run(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         op: Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        let mut request = request;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -181,7 +194,9 @@ impl SdkMiddleware {
             }
             let Some(next) = spare else { return result };
             // Boxed, as the sleep below: a retry's state stays out of every call's future.
-            let next = match Box::pin(self.reauthorize(next, op)).await {
+            // The next attempt's request takes the sent one's place before the sleep,
+            // so the state holds one request, not two.
+            request = match Box::pin(self.reauthorize(next, op)).await {
                 Ok(next) => next,
                 Err(_) => return result,
             };
@@ -197,7 +212,6 @@ impl SdkMiddleware {
             );
             drop(result);
             Box::pin(tokio::time::sleep(delay)).await;
-            request = next;
         }
     }
 

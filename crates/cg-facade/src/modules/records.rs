@@ -14,7 +14,7 @@ use cg_auth::HostFamily;
 use cg_errors::envelope::ValidationErrors;
 use cg_raw_imports::types;
 
-use crate::call::{call_recorded, call_recorded_value};
+use crate::call::{call_recorded, call_recorded_with};
 use crate::client::raw_client;
 use crate::runtime::CallRecord;
 use crate::{Client, Error, Result, validate};
@@ -482,8 +482,8 @@ pub(crate) async fn import_checked(
     let ctx = client.ctx();
     let answer = match encoding {
         RecordEncoding::Json => {
-            let send = put_record_json(client, configuration, record);
-            call_recorded_value(ctx, "putRecord", send).await
+            let send = || put_record_json(client, configuration, record);
+            call_recorded_with(ctx, "putRecord", send).await
         }
         RecordEncoding::Form => {
             let raw = raw_client!(client, cg_raw_imports, HostFamily::Imports);
