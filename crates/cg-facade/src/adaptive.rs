@@ -20,6 +20,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use futures::future::Either;
+
 /// The share of the accepted rate kept after a 429 (smithy-rs: 0.7; 0.8 kept more of
 /// the rate at the same share of 429s in the simulations below).
 const BETA: f64 = 0.8;
@@ -226,23 +228,27 @@ impl Permit {
 }
 
 tokio::task_local! {
-    static LIMITER: Option<Arc<AdaptiveLimiter>>;
+    static LIMITER: Arc<AdaptiveLimiter>;
 }
 
 /// Runs `fut` with every attempt it sends paced by `limiter` (see [`attempt_permit`]);
-/// `None`: not paced. Not an `async fn`: one taking a future holds it twice (as its
-/// argument and as what it awaits), and a bulk import's per-record future is large.
+/// `None`: as it is (no task-local to set and restore on every poll). Not an
+/// `async fn`: one taking a future holds it twice (as its argument and as what it
+/// awaits), and a bulk import's per-record future is large.
 pub(crate) fn scope<F: Future>(
     limiter: Option<Arc<AdaptiveLimiter>>,
     fut: F,
 ) -> impl Future<Output = F::Output> {
-    LIMITER.scope(limiter, fut)
+    match limiter {
+        Some(limiter) => Either::Left(LIMITER.scope(limiter, fut)),
+        None => Either::Right(fut),
+    }
 }
 
 /// For the middleware, before each attempt: waits for leave to send when the call
 /// runs under [`scope`] with a limiter; `None` (at once) otherwise.
 pub(crate) async fn attempt_permit() -> Option<Permit> {
-    let limiter = LIMITER.try_with(Option::clone).ok().flatten()?;
+    let limiter = LIMITER.try_with(Arc::clone).ok()?;
     Some(limiter.acquire().await)
 }
 

@@ -85,7 +85,9 @@ where
         status = tracing::field::Empty,
         attempts = tracing::field::Empty
     );
-    let started = std::time::Instant::now();
+    // The clock is read only for the events below (see `SdkMiddleware::run`).
+    let started = tracing::enabled!(tracing::Level::INFO).then(std::time::Instant::now);
+    let elapsed_ms = move || started.map_or(0, |t| t.elapsed().as_millis() as u64);
     let (result, record) = record_call(make).instrument(span.clone()).await;
     let outcome = match result {
         Ok(value) => Ok(value),
@@ -98,9 +100,9 @@ where
     }
     span.record("attempts", record.attempts);
     span.in_scope(|| match &outcome {
-        Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ok"),
+        Ok(_) => tracing::info!(elapsed_ms = elapsed_ms(), "ok"),
         Err(e) => {
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, error = %e, "failed")
+            tracing::info!(elapsed_ms = elapsed_ms(), error = %e, "failed")
         }
     });
     match outcome {
