@@ -48,6 +48,8 @@ where
 }
 
 /// Like [`call`], keeping the call record on both paths (bulk import needs the attempts).
+// The error is progenitor's, as every generated method returns it.
+#[allow(clippy::result_large_err)]
 pub(crate) fn call_recorded<R, E, F>(
     ctx: CallContext,
     operation: &'static str,

@@ -697,6 +697,24 @@ mod tests {
     }
 
     #[test]
+    fn json_body_is_what_the_generated_type_sends() {
+        let r = Record::new()
+            .field("Email", "a@b.co")
+            .field("Account Name", "ACME \"quoted\" é");
+        let ours = serde_json::to_value(JsonBody {
+            configuration: "contact",
+            record: &r,
+        })
+        .unwrap();
+        let generated = serde_json::to_value(types::RecordImport {
+            configuration: "contact".into(),
+            record: r.to_map(),
+        })
+        .unwrap();
+        assert_eq!(ours, generated);
+    }
+
+    #[test]
     fn configuration_is_any_non_blank_reference() {
         for good in [
             "9dd58237-c913-4073-9c76-07da0b49ff50",
