@@ -535,6 +535,9 @@ async fn put_record_json(
     })
     .map_err(|e| P::InvalidRequest(e.to_string()))?;
     let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+    // Room for what reqwest and hyper add (authorization, user-agent, host,
+    // content-length): the map is not regrown, nor rehashed, on the way out.
+    *request.headers_mut() = reqwest::header::HeaderMap::with_capacity(12);
     let headers = request.headers_mut();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
