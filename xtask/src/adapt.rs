@@ -38,6 +38,10 @@ pub enum BodyKind {
     /// `application/x-www-form-urlencoded` alternative to a JSON body: the JSON body
     /// type, flattened into bracketed form keys (`record[Email]=...`).
     FormOfJson,
+    /// A JSON body progenitor generates too: the `*_with` variant serializes any
+    /// `B: Serialize` that writes the spec's shape, without building the body type
+    /// (a bulk import sends one per record).
+    Json,
 }
 
 /// An operation (or an encoding of one) provided by xtask's template, not progenitor.
@@ -399,6 +403,13 @@ pub fn adapt(file: &str, mut spec: Value) -> Result<Adapted, String> {
                 extras.push(e);
                 item.remove(method);
                 continue;
+            }
+            if let Some(json) = content.get("application/json") {
+                extras.push(extra(
+                    format!("{operation_id}With"),
+                    BodyKind::Json,
+                    schema_name(json),
+                ));
             }
             if content.len() > 1 {
                 let json = content

@@ -402,6 +402,9 @@ fn multipart_type(e: &Extra) -> Option<TokenStream> {
 }
 
 fn extra_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, String> {
+    if e.body == BodyKind::Json {
+        return json_with_method(file, e, version);
+    }
     let name = format_ident!("{}", snake(&e.method_id));
     let name_as = format_ident!("{}_as", snake(&e.method_id));
     let op_id = &e.operation_id;
@@ -411,6 +414,7 @@ fn extra_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, Str
         e.http_method.to_uppercase(),
         e.path,
         match e.body {
+            BodyKind::Json => ", `application/json` body",
             BodyKind::Multipart => ", `multipart/form-data` body",
             BodyKind::Xml => ", `application/xml` body",
             BodyKind::FormOfJson => ", `application/x-www-form-urlencoded` body",
@@ -438,6 +442,7 @@ fn extra_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, Str
             quote! { body: impl Into<reqwest::Body> },
             quote! { .header(reqwest::header::CONTENT_TYPE, "application/xml").body(body) },
         ),
+        BodyKind::Json => unreachable!("handled by json_with_method"),
         BodyKind::FormOfJson => {
             let ty = e.body_schema.as_ref().ok_or_else(|| {
                 format!("{file}: {op_id}: the JSON body needs a $ref schema for its form variant")
@@ -544,6 +549,113 @@ fn extra_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, Str
         }
 
         #as_variant
+    })
+}
+
+/// The one error schema and the one success shape of an operation, as Rust types and
+/// the expression that decodes a success.
+fn answer_types(file: &str, e: &Extra) -> Result<(TokenStream, TokenStream, TokenStream), String> {
+    let op_id = &e.operation_id;
+    let mut error_types: Vec<&String> = e.errors.iter().map(|(_, s)| s).collect();
+    error_types.dedup();
+    if error_types.len() > 1 {
+        return Err(format!(
+            "{file}: {op_id}: error answers use several schemas {error_types:?}"
+        ));
+    }
+    let error_ty = match error_types.first() {
+        Some(t) => {
+            let t = format_ident!("{}", t);
+            quote! { types::#t }
+        }
+        None => quote! { () },
+    };
+    let mut success_types: Vec<&Option<String>> = e.success.iter().map(|(_, s)| s).collect();
+    success_types.dedup();
+    if success_types.len() != 1 {
+        return Err(format!(
+            "{file}: {op_id}: success answers need exactly one shape, found {success_types:?}"
+        ));
+    }
+    Ok(match success_types[0] {
+        Some(t) => {
+            let t = format_ident!("{}", t);
+            (
+                quote! { types::#t },
+                quote! { ResponseValue::from_response(response).await },
+                error_ty,
+            )
+        }
+        None => (
+            quote! { () },
+            quote! { Ok(ResponseValue::empty(response)) },
+            error_ty,
+        ),
+    })
+}
+
+/// `<op>_with`: the JSON body serialized from the caller's `B`, the request built once
+/// with room for the headers the pipeline and hyper add, the answers as the typed method.
+fn json_with_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, String> {
+    let name = format_ident!("{}", snake(&e.method_id));
+    let typed = snake(&e.operation_id);
+    let op_id = &e.operation_id;
+    let doc = format!(
+        " {} (`{} {}`, `application/json` body) with the body serialized from any `B` that \
+         writes the spec's shape{}: no body type is built. The answers are those of \
+         [`Self::{typed}`].",
+        e.summary.trim_end_matches('.'),
+        e.http_method.to_uppercase(),
+        e.path,
+        e.body_schema
+            .as_deref()
+            .map(|s| format!(" (`types::{s}`)"))
+            .unwrap_or_default(),
+    );
+    let params: Vec<_> = e
+        .path_params
+        .iter()
+        .map(|p| format_ident!("{}", p))
+        .collect();
+    let url = url_of(&e.path, &e.path_params);
+    let method = format_ident!("{}", e.http_method.to_uppercase());
+    let (ok_ty, ok_decode, error_ty) = answer_types(file, e)?;
+    let ok_codes: Vec<_> = e.success.iter().map(|(c, _)| *c).collect();
+    let err_codes: Vec<_> = e.errors.iter().map(|(c, _)| *c).collect();
+    let err_arm = if err_codes.is_empty() {
+        quote! {}
+    } else {
+        quote! { #( #err_codes )|* => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)), }
+    };
+    Ok(quote! {
+        #[doc = #doc]
+        pub async fn #name<B: serde::Serialize + ?Sized>(
+            &self,
+            #( #params: impl std::fmt::Display, )*
+            body: &B,
+        ) -> Result<ResponseValue<#ok_ty>, Error<#error_ty>> {
+            use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+            let url = reqwest::Url::parse(&#url).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+            let body = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+            let mut request = reqwest::Request::new(reqwest::Method::#method, url);
+            // Room for authorization, user-agent, host and content-length too.
+            *request.headers_mut() = HeaderMap::with_capacity(12);
+            let headers = request.headers_mut();
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(HeaderName::from_static("api-version"), HeaderValue::from_static(#version));
+            *request.body_mut() = Some(body.into());
+            let info = OperationInfo { operation_id: #op_id };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                #( #ok_codes )|* => #ok_decode,
+                #err_arm
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
     })
 }
 

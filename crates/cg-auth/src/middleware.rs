@@ -40,14 +40,53 @@ impl AuthMiddleware {
         request: reqwest::Request,
         operation: Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        let retry = match Authenticator::bearer_token_of(&request) {
-            Some(token) if self.auth.can_refresh() => request.try_clone().map(|r| (token, r)),
+        let copy = if self.auth.can_refresh() && carries_bearer(&request) {
+            request.try_clone()
+        } else {
+            None
+        };
+        self.send_keeping(client, request, copy.as_ref(), operation)
+            .await
+    }
+
+    /// Like [`send`](Self::send), for a caller that keeps its own copy of `request`
+    /// (taken after credentials were attached, e.g. to resend it later): on a 401 the
+    /// new attempt is made from `copy`, so a request is not cloned twice before every
+    /// send. `None`: a 401 is returned as is.
+    ///
+    /// Not an `async fn`: the request goes to the client at once instead of being held
+    /// in the returned future (a request is a few hundred bytes).
+    pub fn send_keeping<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        copy: Option<&'a reqwest::Request>,
+        operation: Operation,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+        let pending = client.execute(request);
+        async move {
+            let response = pending.await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            // Boxed: the rare path's state does not weigh on every request's future.
+            Box::pin(self.after_unauthorized(client, response, copy, operation)).await
+        }
+    }
+
+    async fn after_unauthorized(
+        &self,
+        client: &reqwest::Client,
+        response: reqwest::Response,
+        copy: Option<&reqwest::Request>,
+        operation: Operation,
+    ) -> reqwest::Result<reqwest::Response> {
+        let retry = match copy.and_then(Authenticator::bearer_token_of) {
+            Some(token) if self.auth.can_refresh() => copy
+                .and_then(reqwest::Request::try_clone)
+                .map(|r| (token, r)),
             _ => None,
         };
-        let response = client.execute(request).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
-        }
         let Some((used, mut again)) = retry else {
             tracing::debug!(
                 operation = operation.id,
@@ -67,6 +106,15 @@ impl AuthMiddleware {
         drop(response);
         client.execute(again).await
     }
+}
+
+/// Whether `request` carries a bearer token (without copying it out).
+fn carries_bearer(request: &reqwest::Request) -> bool {
+    request
+        .headers()
+        .get(reqwest::header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().get(..7))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer "))
 }
 
 impl Middleware for AuthMiddleware {

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use futures::future::Either;
 use futures_core::future::BoxFuture;
 
 /// Which credentials an operation accepts, as its spec's `security` says.
@@ -159,28 +160,30 @@ impl Pipeline {
         Pipeline(Some(middleware))
     }
 
-    /// See [`Middleware::prepare`].
-    pub async fn prepare(
-        &self,
-        request: &mut reqwest::Request,
+    /// See [`Middleware::prepare`]. Not an `async fn`: the middleware's own future is
+    /// returned as it is, not held inside another one with a copy of the arguments.
+    pub fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
         operation: Operation,
-    ) -> Result<(), PrepareError> {
+    ) -> impl Future<Output = Result<(), PrepareError>> + Send + 'a {
         match &self.0 {
-            Some(m) => m.prepare(request, operation).await,
-            None => Ok(()),
+            Some(m) => Either::Left(m.prepare(request, operation)),
+            None => Either::Right(std::future::ready(Ok(()))),
         }
     }
 
-    /// See [`Middleware::execute`].
-    pub async fn execute(
-        &self,
-        client: &reqwest::Client,
+    /// See [`Middleware::execute`]. Not an `async fn`, for the reason given at
+    /// [`Pipeline::prepare`] (a request is a few hundred bytes).
+    pub fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: Operation,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         match &self.0 {
-            Some(m) => m.execute(client, request, operation).await,
-            None => client.execute(request).await,
+            Some(m) => Either::Left(m.execute(client, request, operation)),
+            None => Either::Right(client.execute(request)),
         }
     }
 }

@@ -28,24 +28,35 @@ const RETRY_AFTER_FAILED_REFRESH: Duration = Duration::from_secs(5);
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// A bearer token. `Debug` shows its expiry, never its value.
+///
+/// Cheap to clone: every request of a client gets the cached token, so its value and
+/// its `Authorization` header value are built once, when the token arrives, and shared.
 #[derive(Clone)]
 pub struct AccessToken {
-    secret: Secret,
+    value: Arc<TokenValue>,
     expires_at: Option<Instant>,
+}
+
+struct TokenValue {
+    secret: Secret,
+    /// `Bearer <token>`, marked sensitive; `None` when the token cannot be a header value.
+    header: Option<HeaderValue>,
 }
 
 impl AccessToken {
     /// A token that expires at `expires_at` (`None`: unknown, e.g. a fixed token).
     pub fn new(secret: impl Into<Secret>, expires_at: Option<Instant>) -> Self {
+        let secret = secret.into();
+        let header = secret.header_value("Bearer ").ok();
         AccessToken {
-            secret: secret.into(),
+            value: Arc::new(TokenValue { secret, header }),
             expires_at,
         }
     }
 
     /// The token value.
     pub fn secret(&self) -> &Secret {
-        &self.secret
+        &self.value.secret
     }
 
     /// When the token expires, when known.
@@ -55,11 +66,9 @@ impl AccessToken {
 
     /// `Bearer <token>`, marked sensitive.
     pub fn header_value(&self) -> Result<HeaderValue, AuthError> {
-        self.secret
-            .header_value("Bearer ")
-            .map_err(|_| AuthError::InvalidHeader {
-                what: "access token",
-            })
+        self.value.header.clone().ok_or(AuthError::InvalidHeader {
+            what: "access token",
+        })
     }
 
     /// The bearer token in an `Authorization` header value, if it holds one.
@@ -75,7 +84,7 @@ impl AccessToken {
 /// Two tokens are equal when their values are; the expiry is ignored.
 impl PartialEq for AccessToken {
     fn eq(&self, other: &Self) -> bool {
-        self.secret == other.secret
+        self.value.secret == other.value.secret
     }
 }
 
@@ -84,7 +93,7 @@ impl Eq for AccessToken {}
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
-            .field("secret", &self.secret)
+            .field("secret", &self.value.secret)
             .field("expires_at", &self.expires_at)
             .finish()
     }
@@ -646,6 +655,13 @@ mod tests {
         );
         let t = AccessToken::new("abc", None);
         assert!(!format!("{t:?}").contains("abc"));
-        assert!(t.header_value().expect("header").is_sensitive());
+        let header = t.header_value().expect("header");
+        assert!(header.is_sensitive());
+        assert_eq!(header.to_str().ok(), Some("Bearer abc"));
+        assert_eq!(t.clone().header_value().expect("header"), header);
+        assert!(matches!(
+            AccessToken::new("a\nb", None).header_value(),
+            Err(AuthError::InvalidHeader { .. })
+        ));
     }
 }

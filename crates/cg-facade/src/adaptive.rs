@@ -20,6 +20,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use futures::future::Either;
+
 /// The share of the accepted rate kept after a 429 (smithy-rs: 0.7; 0.8 kept more of
 /// the rate at the same share of 429s in the simulations below).
 const BETA: f64 = 0.8;
@@ -229,13 +231,22 @@ tokio::task_local! {
     static LIMITER: Arc<AdaptiveLimiter>;
 }
 
-/// Runs `fut` with every attempt it sends paced by `limiter` (see [`attempt_permit`]).
-pub(crate) async fn scope<F: Future>(limiter: Arc<AdaptiveLimiter>, fut: F) -> F::Output {
-    LIMITER.scope(limiter, fut).await
+/// Runs `fut` with every attempt it sends paced by `limiter` (see [`attempt_permit`]);
+/// `None`: as it is (no task-local to set and restore on every poll). Not an
+/// `async fn`: one taking a future holds it twice (as its argument and as what it
+/// awaits), and a bulk import's per-record future is large.
+pub(crate) fn scope<F: Future>(
+    limiter: Option<Arc<AdaptiveLimiter>>,
+    fut: F,
+) -> impl Future<Output = F::Output> {
+    match limiter {
+        Some(limiter) => Either::Left(LIMITER.scope(limiter, fut)),
+        None => Either::Right(fut),
+    }
 }
 
 /// For the middleware, before each attempt: waits for leave to send when the call
-/// runs under [`scope`]; `None` (at once) otherwise.
+/// runs under [`scope`] with a limiter; `None` (at once) otherwise.
 pub(crate) async fn attempt_permit() -> Option<Permit> {
     let limiter = LIMITER.try_with(Arc::clone).ok()?;
     Some(limiter.acquire().await)
@@ -419,7 +430,7 @@ mod tests {
     async fn permits_outside_a_scope_are_none_and_inside_are_paced() {
         assert!(attempt_permit().await.is_none());
         let limiter = Arc::new(AdaptiveLimiter::new());
-        let got = scope(limiter.clone(), async { attempt_permit().await }).await;
+        let got = scope(Some(limiter.clone()), async { attempt_permit().await }).await;
         let permit = got.expect("a permit inside the scope");
         permit.answered(true);
         assert_eq!(limiter.throttled(), 1);

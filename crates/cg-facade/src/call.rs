@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use cg_errors::envelope::{parse_error_body, parse_validation_errors};
 use cg_errors::{ApiError, ErrorBody, ErrorCode};
+use futures::FutureExt;
 use progenitor_client::ResponseValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,28 +31,55 @@ pub(crate) struct Answer<T> {
 }
 
 /// Runs a generated call and returns its typed value.
-pub(crate) async fn call<R, E, F>(ctx: CallContext, operation: &'static str, fut: F) -> Result<R>
+///
+/// This and [`call_recorded`] are not `async fn`s: one taking the generated future would
+/// hold it twice (as its argument and as what it awaits).
+pub(crate) fn call<R, E, F>(
+    ctx: CallContext,
+    operation: &'static str,
+    fut: F,
+) -> impl Future<Output = Result<R>>
 where
     R: DeserializeOwned,
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 {
-    call_recorded(ctx, operation, fut)
-        .await
-        .map(|a| a.value)
-        .map_err(|(e, _)| e)
+    call_recorded(ctx, operation, fut).map(|r| r.map(|a| a.value).map_err(|(e, _)| e))
 }
 
 /// Like [`call`], keeping the call record on both paths (bulk import needs the attempts).
-pub(crate) async fn call_recorded<R, E, F>(
+// The error is progenitor's, as every generated method returns it.
+#[allow(clippy::result_large_err)]
+pub(crate) fn call_recorded<R, E, F>(
     ctx: CallContext,
     operation: &'static str,
     fut: F,
-) -> std::result::Result<Answer<R>, (Error, CallRecord)>
+) -> impl Future<Output = std::result::Result<Answer<R>, (Error, CallRecord)>>
 where
     R: DeserializeOwned,
     E: Serialize,
     F: Future<Output = std::result::Result<ResponseValue<R>, progenitor_client::Error<E>>>,
+{
+    // Boxed at once, the large generated future is not copied again by each wrapper
+    // (task-local scope, span) around it.
+    let fut = Box::pin(fut);
+    call_recorded_with(ctx, operation, move || {
+        fut.map(|r| r.map(ResponseValue::into_inner))
+    })
+}
+
+/// [`call_recorded`] for the future `make` builds, which yields the value itself; built
+/// inside the call's scope and not boxed (a hand-written send whose state is small,
+/// e.g. a record import).
+pub(crate) async fn call_recorded_with<R, E, Fut>(
+    ctx: CallContext,
+    operation: &'static str,
+    make: impl FnOnce() -> Fut,
+) -> std::result::Result<Answer<R>, (Error, CallRecord)>
+where
+    R: DeserializeOwned,
+    E: Serialize,
+    Fut: Future<Output = std::result::Result<R, progenitor_client::Error<E>>>,
 {
     let span = tracing::info_span!(
         "cg.operation",
@@ -59,22 +87,24 @@ where
         status = tracing::field::Empty,
         attempts = tracing::field::Empty
     );
-    let started = std::time::Instant::now();
-    // Boxed once here, the large generated future is not copied again by each wrapper
-    // (task-local scope, span) around it.
-    let (result, record) = record_call(Box::pin(fut)).instrument(span.clone()).await;
+    // The clock is read only for the events below (see `SdkMiddleware::run`).
+    let started = tracing::enabled!(tracing::Level::INFO).then(std::time::Instant::now);
+    let elapsed_ms = move || started.map_or(0, |t| t.elapsed().as_millis() as u64);
+    let (result, record) = record_call(make).instrument(span.clone()).await;
     let outcome = match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(e) => convert(ctx, operation, e, &record).await,
+        Ok(value) => Ok(value),
+        // Boxed: an error's conversion (it may read the body) is not part of the state
+        // every call carries.
+        Err(e) => Box::pin(convert(ctx, operation, e, &record)).await,
     };
     if let Some(status) = record.last_status {
         span.record("status", status);
     }
     span.record("attempts", record.attempts);
     span.in_scope(|| match &outcome {
-        Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ok"),
+        Ok(_) => tracing::info!(elapsed_ms = elapsed_ms(), "ok"),
         Err(e) => {
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, error = %e, "failed")
+            tracing::info!(elapsed_ms = elapsed_ms(), error = %e, "failed")
         }
     });
     match outcome {

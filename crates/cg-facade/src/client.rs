@@ -230,6 +230,12 @@ impl ClientBuilder {
         let pipeline = Pipeline::new(middleware);
         Ok(Client {
             inner: Arc::new(Inner {
+                #[cfg(feature = "imports")]
+                imports: cg_raw_imports::Client::new_with_client(
+                    &auth.endpoints().base_url(HostFamily::Imports),
+                    http.clone(),
+                    pipeline.clone(),
+                ),
                 endpoints: auth.endpoints().clone(),
                 auth,
                 http,
@@ -245,6 +251,9 @@ impl ClientBuilder {
 }
 
 pub(crate) struct Inner {
+    /// Built once: a bulk import sends thousands of records through it.
+    #[cfg(feature = "imports")]
+    pub imports: cg_raw_imports::Client,
     pub endpoints: Endpoints,
     pub auth: Authenticator,
     pub http: reqwest::Client,
@@ -310,6 +319,8 @@ impl Client {
         let inner = &self.inner;
         Client {
             inner: Arc::new(Inner {
+                #[cfg(feature = "imports")]
+                imports: inner.imports.clone(),
                 endpoints: inner.endpoints.clone(),
                 auth: inner.auth.clone(),
                 http: inner.http.clone(),

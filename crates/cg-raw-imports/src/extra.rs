@@ -8,6 +8,114 @@ use progenitor_client::{ClientHooks, Error, OperationInfo, ResponseValue, encode
 #[allow(unused_imports)]
 use crate::types;
 impl crate::Client {
+    /// Create or update an account (`PUT /accounts`, `application/json` body) with the body serialized from any `B` that writes the spec's shape (`types::AccountImport`): no body type is built. The answers are those of [`Self::put_account`].
+    pub async fn put_account_with<B: serde::Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<ResponseValue<()>, Error<types::ImportsError>> {
+        use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+        let url = reqwest::Url::parse(&format!("{}/accounts", self.baseurl,))
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+        *request.headers_mut() = HeaderMap::with_capacity(12);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers
+            .insert(
+                HeaderName::from_static("api-version"),
+                HeaderValue::from_static("1"),
+            );
+        *request.body_mut() = Some(body.into());
+        let info = OperationInfo {
+            operation_id: "putAccount",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 | 201u16 => Ok(ResponseValue::empty(response)),
+            401u16 | 422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// Create or update an activity (`PUT /activities`, `application/json` body) with the body serialized from any `B` that writes the spec's shape (`types::ActivityImport`): no body type is built. The answers are those of [`Self::put_activity`].
+    pub async fn put_activity_with<B: serde::Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<ResponseValue<types::ActivityResult>, Error<types::ImportsError>> {
+        use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+        let url = reqwest::Url::parse(&format!("{}/activities", self.baseurl,))
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+        *request.headers_mut() = HeaderMap::with_capacity(12);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers
+            .insert(
+                HeaderName::from_static("api-version"),
+                HeaderValue::from_static("1"),
+            );
+        *request.body_mut() = Some(body.into());
+        let info = OperationInfo {
+            operation_id: "putActivity",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 | 201u16 => ResponseValue::from_response(response).await,
+            401u16 | 422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// Import one record and send a survey (`PUT /records/`, `application/json` body) with the body serialized from any `B` that writes the spec's shape (`types::RecordImport`): no body type is built. The answers are those of [`Self::put_record`].
+    pub async fn put_record_with<B: serde::Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<ResponseValue<()>, Error<types::ImportsError>> {
+        use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+        let url = reqwest::Url::parse(&format!("{}/records/", self.baseurl,))
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+        *request.headers_mut() = HeaderMap::with_capacity(12);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers
+            .insert(
+                HeaderName::from_static("api-version"),
+                HeaderValue::from_static("1"),
+            );
+        *request.body_mut() = Some(body.into());
+        let info = OperationInfo {
+            operation_id: "putRecord",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::empty(response)),
+            401u16 | 422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /// Import one record and send a survey (`PUT /records/`, `application/x-www-form-urlencoded` body).
     pub async fn put_record_form(
         &self,

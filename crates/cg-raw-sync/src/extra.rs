@@ -8,6 +8,47 @@ use progenitor_client::{ClientHooks, Error, OperationInfo, ResponseValue, encode
 #[allow(unused_imports)]
 use crate::types;
 impl crate::Client {
+    /// Set the close-loop status of a survey (`PUT /v7/rest/close-loop/status`, `application/json` body) with the body serialized from any `B` that writes the spec's shape (`types::CloseLoopStatusUpdate`): no body type is built. The answers are those of [`Self::update_close_loop_status`].
+    pub async fn update_close_loop_status_with<B: serde::Serialize + ?Sized>(
+        &self,
+        body: &B,
+    ) -> Result<
+        ResponseValue<types::CloseLoopStatusResult>,
+        Error<types::ImportsError>,
+    > {
+        use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+        let url = reqwest::Url::parse(
+                &format!("{}/v7/rest/close-loop/status", self.baseurl,),
+            )
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+        *request.headers_mut() = HeaderMap::with_capacity(12);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers
+            .insert(
+                HeaderName::from_static("api-version"),
+                HeaderValue::from_static("7"),
+            );
+        *request.body_mut() = Some(body.into());
+        let info = OperationInfo {
+            operation_id: "updateCloseLoopStatus",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 | 401u16 | 404u16 | 422u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /// List close-the-loop cases (cursor paged) (`GET /v7/rest/sync/close-loop`): the answer decoded as the caller's `T`; a status other than the documented success is handed back undecoded (`Error::UnexpectedResponse`).
     pub async fn list_close_loop_cases_as<T: serde::de::DeserializeOwned>(
         &self,

@@ -223,65 +223,61 @@ impl BulkImport {
             other => ("configuration".to_owned(), other.to_string()),
         });
         let taking = stop.clone();
+        let shared = Arc::new(Shared {
+            client,
+            configuration,
+            how: How {
+                encoding,
+                local_checks,
+                resend_ambiguous,
+            },
+            progress,
+            limiter,
+            journal,
+            resume,
+            stop,
+        });
         records
             .enumerate()
             .take_while(move |_| std::future::ready(!taking.is_stopped()))
             .map(move |(index, record)| {
-                progress.inner.submitted.fetch_add(1, Ordering::Relaxed);
-                let (client, progress, configuration, limiter) = (
-                    client.clone(),
-                    progress.clone(),
-                    configuration.clone(),
-                    limiter.clone(),
-                );
-                let (journal, resume, stop) = (journal.clone(), resume.clone(), stop.clone());
+                shared
+                    .progress
+                    .inner
+                    .submitted
+                    .fetch_add(1, Ordering::Relaxed);
+                let shared = shared.clone();
                 async move {
-                    let how = How {
-                        encoding,
-                        local_checks,
-                        resend_ambiguous,
-                    };
-                    let outcome = match resume.outcome(index as u64) {
+                    let s = &*shared;
+                    let outcome = match s.resume.outcome(index as u64) {
                         Some(earlier) => {
                             // A row started without an outcome gets its final one now.
                             if let (JournalOutcome::Unknown { .. }, Some(journal)) =
-                                (earlier, journal.as_deref())
+                                (earlier, s.journal.as_deref())
                                 && let Err(e) = journal.finished(index as u64, earlier)
                             {
                                 tracing::warn!(row = index, error = %e, "could not journal an outcome");
                             }
                             BulkOutcome {
-                            index,
-                            record,
-                            result: BulkResult::from_journal(earlier),
-                            attempts: 0,
-                            resumed: true,
-                        }
-                        }
-                        None => {
-                            let one = import_one(
-                                &client,
-                                configuration,
                                 index,
                                 record,
-                                how,
-                                &progress,
-                                journal.as_deref(),
-                            );
-                            match limiter {
-                                Some(limiter) => adaptive::scope(limiter, one).await,
-                                None => one.await,
+                                result: BulkResult::from_journal(earlier),
+                                attempts: 0,
+                                resumed: true,
                             }
                         }
+                        // Built in place as the scope's future: held once, not as a local
+                        // and again as what is awaited.
+                        None => adaptive::scope(s.limiter.clone(), import_one(s, index, record)).await,
                     };
                     if let BulkResult::Failed {
                         error: error @ Error::Auth { .. },
                     } = &outcome.result
                     {
                         // Wrong credentials fail every record alike: stop at the first.
-                        stop.stop_because(StopReason::Auth(error.to_string()));
+                        s.stop.stop_because(StopReason::Auth(error.to_string()));
                     }
-                    progress.count(&outcome.result);
+                    s.progress.count(&outcome.result);
                     outcome
                 }
             })
@@ -417,6 +413,19 @@ impl StopHandle {
     }
 }
 
+/// What every record of one import shares: one reference count to take per record
+/// instead of one per field.
+struct Shared {
+    client: crate::Client,
+    configuration: Result<String, (String, String)>,
+    how: How,
+    progress: Progress,
+    limiter: Option<Arc<AdaptiveLimiter>>,
+    journal: Option<Arc<dyn Journal>>,
+    resume: Arc<Resume>,
+    stop: StopHandle,
+}
+
 /// How each record is sent.
 #[derive(Clone, Copy)]
 struct How {
@@ -425,16 +434,9 @@ struct How {
     resend_ambiguous: Option<bool>,
 }
 
-async fn import_one(
-    client: &crate::Client,
-    configuration: Result<String, (String, String)>,
-    index: usize,
-    record: Record,
-    how: How,
-    progress: &Progress,
-    journal: Option<&dyn Journal>,
-) -> BulkOutcome {
-    let outcome = send_one(client, configuration, index, record, how, progress, journal).await;
+async fn import_one(shared: &Shared, index: usize, record: Record) -> BulkOutcome {
+    let journal = shared.journal.as_deref();
+    let outcome = send_one(shared, index, record).await;
     if let Some(journal) = journal
         && let Err(e) = journal.finished(index as u64, &JournalOutcome::of(&outcome.result))
     {
@@ -444,25 +446,22 @@ async fn import_one(
     outcome
 }
 
-async fn send_one(
-    client: &crate::Client,
-    configuration: Result<String, (String, String)>,
-    index: usize,
-    record: Record,
-    how: How,
-    progress: &Progress,
-    journal: Option<&dyn Journal>,
-) -> BulkOutcome {
+async fn send_one(shared: &Shared, index: usize, record: Record) -> BulkOutcome {
+    let (client, how, progress) = (&shared.client, shared.how, &shared.progress);
+    let journal = shared.journal.as_deref();
     let rejected = |errors: BTreeMap<String, Vec<String>>, message: String| BulkResult::Rejected {
         sent: false,
         message,
         errors,
     };
-    let configuration = match configuration {
-        Ok(c) => c,
+    let configuration = match &shared.configuration {
+        Ok(c) => c.as_str(),
         Err((field, problem)) => {
             let message = format!("invalid {field}: {problem}");
-            let result = rejected(BTreeMap::from([(field, vec![problem])]), message);
+            let result = rejected(
+                BTreeMap::from([(field.clone(), vec![problem.clone()])]),
+                message,
+            );
             return BulkOutcome {
                 index,
                 record,
@@ -513,11 +512,8 @@ async fn send_one(
         };
     }
     let slot = InFlight::enter(&progress.inner);
-    let send = import_checked(client, &configuration, &record, how.encoding);
-    let (answer, call) = match how.resend_ambiguous {
-        Some(on) => crate::runtime::with_resend_ambiguous(on, send).await,
-        None => send.await,
-    };
+    let send = import_checked(client, configuration, &record, how.encoding);
+    let (answer, call) = crate::runtime::with_resend_ambiguous(how.resend_ambiguous, send).await;
     drop(slot);
     let result = match answer {
         Ok(RecordOutcome::ImportedConfirmedByDuplicate { cg_id }) => {

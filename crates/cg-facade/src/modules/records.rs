@@ -14,7 +14,7 @@ use cg_auth::HostFamily;
 use cg_errors::envelope::ValidationErrors;
 use cg_raw_imports::types;
 
-use crate::call::call_recorded;
+use crate::call::{call_recorded, call_recorded_with};
 use crate::client::raw_client;
 use crate::runtime::CallRecord;
 use crate::{Client, Error, Result, validate};
@@ -479,22 +479,18 @@ pub(crate) async fn import_checked(
     record: &Record,
     encoding: RecordEncoding,
 ) -> (Result<RecordOutcome>, CallRecord) {
-    let raw = raw_client!(client, cg_raw_imports, HostFamily::Imports);
-    let body = types::RecordImport {
-        configuration: configuration.to_owned(),
-        record: record.to_map(),
-    };
     let ctx = client.ctx();
     let answer = match encoding {
         RecordEncoding::Json => {
-            call_recorded(
-                ctx,
-                cg_raw_imports::ops::PUT_RECORD.id,
-                raw.put_record().body(body).send(),
-            )
-            .await
+            let send = || put_record_json(client, configuration, record);
+            call_recorded_with(ctx, cg_raw_imports::ops::PUT_RECORD.id, send).await
         }
         RecordEncoding::Form => {
+            let raw = raw_client!(client, cg_raw_imports, HostFamily::Imports);
+            let body = types::RecordImport {
+                configuration: configuration.to_owned(),
+                record: record.to_map(),
+            };
             call_recorded(
                 ctx,
                 cg_raw_imports::ops::PUT_RECORD.id,
@@ -510,6 +506,35 @@ pub(crate) async fn import_checked(
             record,
         ),
     }
+}
+
+/// The JSON body of `PUT /records/`: what [`types::RecordImport`] serializes to, written
+/// from the record's own pairs (in their order) instead of a `BTreeMap` copy of them.
+#[derive(serde::Serialize)]
+struct JsonBody<'a> {
+    configuration: &'a str,
+    record: &'a Record,
+}
+
+/// `PUT /records/` with the JSON body written straight from the record's pairs (the
+/// generated `put_record_with`): no `types::RecordImport` with a `BTreeMap` of every
+/// field is built, and the raw client is the one the facade client holds. A bulk import
+/// sends one per record.
+async fn put_record_json(
+    client: &Client,
+    configuration: &str,
+    record: &Record,
+) -> std::result::Result<(), progenitor_client::Error<types::ImportsError>> {
+    let body = JsonBody {
+        configuration,
+        record,
+    };
+    client
+        .inner
+        .imports
+        .put_record_with(&body)
+        .await
+        .map(|_| ())
 }
 
 /// An error after an attempt whose fate is unknown is not a failure of the record but
@@ -643,6 +668,24 @@ mod tests {
             .field("Phone", "y")
             .problems();
         assert_eq!(both.len(), 2);
+    }
+
+    #[test]
+    fn json_body_is_what_the_generated_type_sends() {
+        let r = Record::new()
+            .field("Email", "a@b.co")
+            .field("Account Name", "ACME \"quoted\" é");
+        let ours = serde_json::to_value(JsonBody {
+            configuration: "contact",
+            record: &r,
+        })
+        .unwrap();
+        let generated = serde_json::to_value(types::RecordImport {
+            configuration: "contact".into(),
+            record: r.to_map(),
+        })
+        .unwrap();
+        assert_eq!(ours, generated);
     }
 
     #[test]
