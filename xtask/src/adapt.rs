@@ -17,6 +17,12 @@
 //!    gets a named schema of the same name, so that every operation shares one type
 //!    (`types::Format`) instead of one enum per operation (`ListBouncesFormat`, ...).
 //!
+//! 7. Every JSON request body also gets a `*_with` [`Extra`] (`BodyKind::Json`): the body
+//!    serialized from any `B: Serialize` of the spec's shape.
+//!
+//! Before any of this, `common::Shared::bundle` copies the `common.yaml` definitions a
+//! module refers to into its copy (progenitor reads one document).
+//!
 //! 6. Every GET operation also becomes a [`Read`]: a template method that sends the
 //!    operation's typed path and query parameters (a generated query type, with a
 //!    `filters` map where the spec declares `x-cg-query-prefix`) and hands the answer
