@@ -459,44 +459,9 @@ fn extra_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, Str
             )
         }
     };
-    let mut error_types: Vec<&String> = e.errors.iter().map(|(_, s)| s).collect();
-    error_types.dedup();
-    if error_types.len() > 1 {
-        return Err(format!(
-            "{file}: {op_id}: error answers use several schemas {error_types:?}"
-        ));
-    }
-    let error_ty = match error_types.first() {
-        Some(t) => {
-            let t = format_ident!("{}", t);
-            quote! { types::#t }
-        }
-        None => quote! { () },
-    };
-    let mut success_types: Vec<&Option<String>> = e.success.iter().map(|(_, s)| s).collect();
-    success_types.dedup();
-    if success_types.len() != 1 {
-        return Err(format!(
-            "{file}: {op_id}: success answers need exactly one shape, found {success_types:?}"
-        ));
-    }
-    let (ok_ty, ok_decode) = match success_types[0] {
-        Some(t) => {
-            let t = format_ident!("{}", t);
-            (
-                quote! { types::#t },
-                quote! { ResponseValue::from_response(response).await },
-            )
-        }
-        None => (quote! { () }, quote! { Ok(ResponseValue::empty(response)) }),
-    };
+    let (ok_ty, ok_decode, error_ty) = answer_types(file, e)?;
     let ok_codes: Vec<_> = e.success.iter().map(|(c, _)| *c).collect();
-    let err_codes: Vec<_> = e.errors.iter().map(|(c, _)| *c).collect();
-    let err_arm = if err_codes.is_empty() {
-        quote! {}
-    } else {
-        quote! { #( #err_codes )|* => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)), }
-    };
+    let err_arm = error_arm(e);
     // The typed method takes its body by value too: a multipart form cannot be cloned.
     let as_variant = if ok_ty.to_string() == "()" {
         quote! {}
@@ -594,6 +559,16 @@ fn answer_types(file: &str, e: &Extra) -> Result<(TokenStream, TokenStream, Toke
     })
 }
 
+/// The match arm that decodes the documented error answers.
+fn error_arm(e: &Extra) -> TokenStream {
+    let err_codes: Vec<_> = e.errors.iter().map(|(c, _)| *c).collect();
+    if err_codes.is_empty() {
+        quote! {}
+    } else {
+        quote! { #( #err_codes )|* => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)), }
+    }
+}
+
 /// `<op>_with`: the JSON body serialized from the caller's `B`, the request built once
 /// with room for the headers the pipeline and hyper add, the answers as the typed method.
 fn json_with_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream, String> {
@@ -621,12 +596,7 @@ fn json_with_method(file: &str, e: &Extra, version: &str) -> Result<TokenStream,
     let method = format_ident!("{}", e.http_method.to_uppercase());
     let (ok_ty, ok_decode, error_ty) = answer_types(file, e)?;
     let ok_codes: Vec<_> = e.success.iter().map(|(c, _)| *c).collect();
-    let err_codes: Vec<_> = e.errors.iter().map(|(c, _)| *c).collect();
-    let err_arm = if err_codes.is_empty() {
-        quote! {}
-    } else {
-        quote! { #( #err_codes )|* => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)), }
-    };
+    let err_arm = error_arm(e);
     Ok(quote! {
         #[doc = #doc]
         pub async fn #name<B: serde::Serialize + ?Sized>(
