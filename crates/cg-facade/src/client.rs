@@ -232,7 +232,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 #[cfg(feature = "imports")]
                 imports: cg_raw_imports::Client::new_with_client(
-                    &auth.endpoints().base_url(HostFamily::Imports),
+                    auth.endpoints().base_url(HostFamily::Imports),
                     http.clone(),
                     pipeline.clone(),
                 ),
