@@ -1,7 +1,7 @@
 //! `spec/common.yaml`: the definitions every module spec shares, generated once.
 //!
 //! A module spec refers to a shared definition as `common.yaml#/components/...`.
-//! progenitor reads one document, so [`bundle`] copies what a module refers to into
+//! progenitor reads one document, so [`Shared::bundle`] copies what a module refers to into
 //! its own copy (local `#/components/...` refs again). The shared schemas are then
 //! generated once, as `cg_raw_common::types`, and every raw crate is told to use
 //! those types instead of generating its own ([`Shared::replacements`]).
