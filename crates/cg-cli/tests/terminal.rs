@@ -20,8 +20,8 @@ struct PtyRun {
     output: Arc<Mutex<Vec<u8>>>,
     reader: Option<std::thread::JoinHandle<()>>,
     writer: Box<dyn Write + Send>,
-    // Kept open while the program runs.
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    // Kept open while the program runs; its settings are the terminal's.
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl PtyRun {
@@ -71,7 +71,7 @@ impl PtyRun {
             output,
             reader: Some(reader),
             writer,
-            _master: pair.master,
+            master: pair.master,
         }
     }
 
@@ -89,6 +89,27 @@ impl PtyRun {
                 self.text()
             );
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits (at most 60 s) until the program has turned the terminal's echo off: a
+    /// prompt is printed before echo goes off, and what is typed in between is echoed.
+    fn wait_for_hidden_input(&self) {
+        let start = Instant::now();
+        loop {
+            let termios = self.master.get_termios().expect("the terminal's settings");
+            if !termios
+                .local_flags
+                .contains(nix::sys::termios::LocalFlags::ECHO)
+            {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "echo never went off:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -334,8 +355,10 @@ fn auth_login_prompts_without_echoing_the_secret() {
     run.wait_for("client id");
     run.type_line("my-client");
     run.wait_for("client secret: ");
+    run.wait_for_hidden_input();
     run.type_line("typed-s3cret");
     run.wait_for("API key");
+    run.wait_for_hidden_input();
     run.type_line("");
     let (code, screen) = run.finish();
     assert_eq!(code, 0, "{screen}");
