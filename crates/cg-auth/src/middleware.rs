@@ -45,14 +45,14 @@ impl AuthMiddleware {
         } else {
             None
         };
-        self.send_keeping(client, request, copy.as_ref(), operation)
-            .await
+        self.send_keeping(client, request, copy, operation).await.0
     }
 
     /// Like [`send`](Self::send), for a caller that keeps its own copy of `request`
     /// (taken after credentials were attached, e.g. to resend it later): on a 401 the
-    /// new attempt is made from `copy`, so a request is not cloned twice before every
-    /// send. `None`: a 401 is returned as is.
+    /// new attempt is made from a clone of `copy`, so a request is not cloned twice
+    /// before every send. `None`: a 401 is returned as is. The copy comes back with
+    /// the answer.
     ///
     /// Not an `async fn`: the request goes to the client at once instead of being held
     /// in the returned future (a request is a few hundred bytes).
@@ -60,17 +60,20 @@ impl AuthMiddleware {
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        copy: Option<&'a reqwest::Request>,
+        copy: Option<reqwest::Request>,
         operation: Operation,
-    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+    ) -> impl Future<Output = (reqwest::Result<reqwest::Response>, Option<reqwest::Request>)> + Send + 'a
+    {
         let pending = client.execute(request);
         async move {
-            let response = pending.await?;
-            if response.status() != StatusCode::UNAUTHORIZED {
-                return Ok(response);
-            }
+            let response = match pending.await {
+                Ok(response) if response.status() == StatusCode::UNAUTHORIZED => response,
+                other => return (other, copy),
+            };
             // Boxed: the rare path's state does not weigh on every request's future.
-            Box::pin(self.after_unauthorized(client, response, copy, operation)).await
+            let answer =
+                Box::pin(self.after_unauthorized(client, response, copy.as_ref(), operation)).await;
+            (answer, copy)
         }
     }
 

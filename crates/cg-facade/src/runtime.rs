@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
 
 use cg_auth::{AuthError, AuthMiddleware, Middleware, Operation, PrepareError};
+use futures::FutureExt;
 use futures::future::{BoxFuture, Either};
 use reqwest::StatusCode;
 use tracing::Instrument;
@@ -99,6 +100,14 @@ fn may_resend(op: &Operation, fate: Fate, resend_records: bool) -> bool {
     }
 }
 
+/// What a resend needs: the copy of the request and why the last attempt failed.
+struct Retry {
+    request: reqwest::Request,
+    attempt: u32,
+    fate: Fate,
+    retry_after: Option<Duration>,
+}
+
 /// Auth from cg-auth, then retries by [`RetryPolicy`], with a span per attempt.
 #[derive(Debug)]
 pub(crate) struct SdkMiddleware {
@@ -114,91 +123,149 @@ impl SdkMiddleware {
         may_resend(op, fate, resend_records)
     }
 
-    async fn run(
-        &self,
-        client: &reqwest::Client,
-        mut request: reqwest::Request,
+    /// The first attempt, then (boxed, as rare) the retries. Not an `async fn`: the
+    /// first attempt's request goes to reqwest before the future is returned, and
+    /// combinators hold each future once (an `async` block awaiting a future it
+    /// captured holds it twice).
+    fn run<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
         op: Operation,
-    ) -> reqwest::Result<reqwest::Response> {
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            // Paced when the call runs under an adaptive limiter (bulk import).
-            let permit = crate::adaptive::attempt_permit().await;
-            // A streaming body cannot be cloned: such a request is sent once. The copy
-            // also serves the auth layer's resend after a 401 (one copy per attempt).
-            let spare = request.try_clone();
-            // The clock is read only for the attempt's events: a read per attempt shows
-            // in a bulk import's CPU per record.
-            let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
-            let span = tracing::debug_span!("cg.attempt", operation = op.id, attempt);
-            let result = self
-                .auth
-                .send_keeping(client, request, spare.as_ref(), op)
-                .instrument(span.clone())
-                .await;
-            if let (Some(permit), Ok(answer)) = (permit, &result) {
-                permit.answered(answer.status() == StatusCode::TOO_MANY_REQUESTS);
-            }
-            let elapsed_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+        self.attempt(client, request, op, 1)
+            .then(move |(result, retry)| match retry {
+                None => Either::Left(std::future::ready(result)),
+                Some(retry) => Either::Right(Box::pin(self.retry(client, result, retry, op))),
+            })
+    }
 
-            let (fate, retry_after) = match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    note(|r| {
-                        r.attempts = attempt;
-                        r.last_status = Some(status.as_u16());
-                        r.retry_after = retry_after;
-                    });
-                    span.in_scope(|| {
-                        tracing::debug!(status = status.as_u16(), elapsed_ms, "answer")
-                    });
-                    if status == StatusCode::TOO_MANY_REQUESTS {
-                        (Some(Fate::NotProcessed), retry_after)
-                    } else if status.is_server_error() {
-                        // A 503 with Retry-After is the service shedding load before acting.
-                        let fate =
-                            if status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some() {
+    /// Attempt `attempt`. Sent at once unless the call is paced (bulk import's adaptive
+    /// limiter), so the request is held in the future only while it waits for a permit.
+    fn attempt<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        op: Operation,
+        attempt: u32,
+    ) -> impl Future<Output = (reqwest::Result<reqwest::Response>, Option<Retry>)> + Send + 'a {
+        match crate::adaptive::limiter() {
+            None => Either::Left(self.send_attempt(client, request, None, op, attempt)),
+            // Boxed: the waiting request is not part of every attempt's future.
+            Some(limiter) => Either::Right(Box::pin(async move {
+                let permit = limiter.acquire().await;
+                self.send_attempt(client, request, Some(permit), op, attempt)
+                    .await
+            })),
+        }
+    }
+
+    /// Sends one attempt and reads what its answer (or failure) allows next.
+    fn send_attempt<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        permit: Option<crate::adaptive::Permit>,
+        op: Operation,
+        attempt: u32,
+    ) -> impl Future<Output = (reqwest::Result<reqwest::Response>, Option<Retry>)> + Send + 'a {
+        // A streaming body cannot be cloned: such a request is sent once. The copy
+        // also serves the auth layer's resend after a 401 (one copy per attempt).
+        let spare = request.try_clone();
+        // The clock is read only for the attempt's events: a read per attempt shows
+        // in a bulk import's CPU per record.
+        let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+        let span = tracing::debug_span!("cg.attempt", operation = op.id, attempt);
+        self.auth
+            .send_keeping(client, request, spare, op)
+            .instrument(span.clone())
+            .map(move |(result, spare)| {
+                if let (Some(permit), Ok(answer)) = (permit, &result) {
+                    permit.answered(answer.status() == StatusCode::TOO_MANY_REQUESTS);
+                }
+                let elapsed_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
+                let (fate, retry_after) = match &result {
+                    Ok(response) => {
+                        let status = response.status();
+                        let retry_after = response
+                            .headers()
+                            .get(reqwest::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                        note(|r| {
+                            r.attempts = attempt;
+                            r.last_status = Some(status.as_u16());
+                            r.retry_after = retry_after;
+                        });
+                        span.in_scope(|| {
+                            tracing::debug!(status = status.as_u16(), elapsed_ms, "answer")
+                        });
+                        if status == StatusCode::TOO_MANY_REQUESTS {
+                            (Some(Fate::NotProcessed), retry_after)
+                        } else if status.is_server_error() {
+                            // A 503 with Retry-After is the service shedding load before acting.
+                            let fate = if status == StatusCode::SERVICE_UNAVAILABLE
+                                && retry_after.is_some()
+                            {
                                 Fate::NotProcessed
                             } else {
                                 Fate::Unknown
                             };
-                        (Some(fate), retry_after)
-                    } else {
-                        (None, None)
+                            (Some(fate), retry_after)
+                        } else {
+                            (None, None)
+                        }
                     }
+                    Err(e) => {
+                        note(|r| r.attempts = attempt);
+                        span.in_scope(
+                            || tracing::debug!(error = %without_query(e), elapsed_ms, "no answer"),
+                        );
+                        let fate = if e.is_connect() {
+                            Fate::NotProcessed
+                        } else {
+                            Fate::Unknown
+                        };
+                        (Some(fate), None)
+                    }
+                };
+                let Some(fate) = fate else {
+                    return (result, None);
+                };
+                if fate == Fate::Unknown {
+                    note(|r| r.fate_unknown = true);
                 }
-                Err(e) => {
-                    note(|r| r.attempts = attempt);
-                    span.in_scope(
-                        || tracing::debug!(error = %without_query(e), elapsed_ms, "no answer"),
-                    );
-                    let fate = if e.is_connect() {
-                        Fate::NotProcessed
-                    } else {
-                        Fate::Unknown
-                    };
-                    (Some(fate), None)
+                if attempt >= self.retry.max_attempts || !self.may_resend(&op, fate) {
+                    return (result, None);
                 }
-            };
-            let Some(fate) = fate else { return result };
-            if fate == Fate::Unknown {
-                note(|r| r.fate_unknown = true);
-            }
-            if attempt >= self.retry.max_attempts || !self.may_resend(&op, fate) {
-                return result;
-            }
-            let Some(next) = spare else { return result };
-            // Boxed, as the sleep below: a retry's state stays out of every call's future.
-            // The next attempt's request takes the sent one's place before the sleep,
-            // so the state holds one request, not two.
-            request = match Box::pin(self.reauthorize(next, op)).await {
-                Ok(next) => next,
+                let retry = spare.map(|request| Retry {
+                    request,
+                    attempt,
+                    fate,
+                    retry_after,
+                });
+                (result, retry)
+            })
+    }
+
+    /// Resends until an attempt needs no retry or may not have one; `result` is the
+    /// last attempt's, returned when the resend cannot be prepared.
+    async fn retry(
+        &self,
+        client: &reqwest::Client,
+        mut result: reqwest::Result<reqwest::Response>,
+        mut retry: Retry,
+        op: Operation,
+    ) -> reqwest::Result<reqwest::Response> {
+        loop {
+            let Retry {
+                request,
+                attempt,
+                fate,
+                retry_after,
+            } = retry;
+            let request = match self.reauthorize(request, op).await {
+                Ok(request) => request,
                 Err(_) => return result,
             };
             if fate == Fate::Unknown {
@@ -212,7 +279,14 @@ impl SdkMiddleware {
                 "retrying"
             );
             drop(result);
-            Box::pin(tokio::time::sleep(delay)).await;
+            tokio::time::sleep(delay).await;
+            match self.attempt(client, request, op, attempt + 1).await {
+                (last, None) => return last,
+                (last, Some(next)) => {
+                    result = last;
+                    retry = next;
+                }
+            }
         }
     }
 
