@@ -183,7 +183,8 @@ struct Cached {
 /// future does not keep the cache alive.
 #[derive(Clone)]
 struct Fetcher {
-    http: reqwest::Client,
+    // Why the default client could not be built, told on each token request.
+    http: Result<reqwest::Client, Arc<reqwest::Error>>,
     token_url: Url,
     credentials: ClientCredentials,
     clock: Arc<dyn Clock>,
@@ -235,7 +236,10 @@ impl TokenCacheBuilder {
 
     /// The cache, empty.
     pub fn build(self) -> TokenCache {
-        let http = self.http.unwrap_or_else(default_token_client);
+        let http = match self.http {
+            Some(http) => Ok(http),
+            None => default_token_client().map_err(Arc::new),
+        };
         TokenCache {
             inner: Arc::new(Inner {
                 fetcher: Fetcher {
@@ -252,14 +256,14 @@ impl TokenCacheBuilder {
     }
 }
 
-/// A client for token requests: 10 s to connect, 30 s in all, no redirects.
-pub fn default_token_client() -> reqwest::Client {
+/// A client for token requests: 10 s to connect, 30 s in all, no redirects. Fails
+/// when the TLS backend cannot be set up (e.g. no root certificates can be loaded).
+pub fn default_token_client() -> reqwest::Result<reqwest::Client> {
     crate::tls::client_builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap_or_default()
 }
 
 impl TokenCache {
@@ -485,8 +489,11 @@ impl Fetcher {
                 self.credentials.client_secret().expose_secret(),
             ),
         ];
-        let response = self
+        let http = self
             .http
+            .as_ref()
+            .map_err(|e| AuthError::Transport(e.clone()))?;
+        let response = http
             .post(self.token_url.clone())
             .header(ACCEPT, "application/json")
             .form(&form)

@@ -76,7 +76,7 @@ async fn sdk_clients_speak_tls_on_ring() {
         "no provider before the SDK builds a client"
     );
     // The default token client: reqwest would panic here without a provider.
-    let token_client = cg_auth::token::default_token_client();
+    let token_client = cg_auth::token::default_token_client().expect("a token client");
     let provider = CryptoProvider::get_default().expect("the SDK installed a provider");
     assert_eq!(format!("{:?}", provider.key_provider), "Ring");
 
