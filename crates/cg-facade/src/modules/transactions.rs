@@ -277,65 +277,27 @@ impl Transactions {
                 extra,
             })
         };
+        // The four operations differ only in their generated builder's type.
+        macro_rules! send {
+            ($op:ident, $method:ident, $body:expr) => {{
+                let op = cg_raw_transactions::ops::$op.id;
+                let sent = raw.$method().format(format).body($body).send();
+                (op, call(ctx, op, sent).await?)
+            }};
+        }
         let (operation, answer) = match (kind, id) {
-            (Kind::Response, None) => {
-                let op = cg_raw_transactions::ops::CREATE_RESPONSE.id;
-                (
-                    op,
-                    call(
-                        ctx,
-                        op,
-                        raw.create_response()
-                            .format(format)
-                            .body(new(fields))
-                            .send(),
-                    )
-                    .await?,
-                )
-            }
+            (Kind::Response, None) => send!(CREATE_RESPONSE, create_response, new(fields)),
             (Kind::NonResponse, None) => {
-                let op = cg_raw_transactions::ops::CREATE_NON_RESPONSE.id;
-                (
-                    op,
-                    call(
-                        ctx,
-                        op,
-                        raw.create_non_response()
-                            .format(format)
-                            .body(new(fields))
-                            .send(),
-                    )
-                    .await?,
-                )
+                send!(CREATE_NON_RESPONSE, create_non_response, new(fields))
             }
             (Kind::Response, Some(id)) => {
-                let op = cg_raw_transactions::ops::UPDATE_RESPONSE.id;
-                (
-                    op,
-                    call(
-                        ctx,
-                        op,
-                        raw.update_response()
-                            .format(format)
-                            .body(changed(id, fields)?)
-                            .send(),
-                    )
-                    .await?,
-                )
+                send!(UPDATE_RESPONSE, update_response, changed(id, fields)?)
             }
             (Kind::NonResponse, Some(id)) => {
-                let op = cg_raw_transactions::ops::UPDATE_NON_RESPONSE.id;
-                (
-                    op,
-                    call(
-                        ctx,
-                        op,
-                        raw.update_non_response()
-                            .format(format)
-                            .body(changed(id, fields)?)
-                            .send(),
-                    )
-                    .await?,
+                send!(
+                    UPDATE_NON_RESPONSE,
+                    update_non_response,
+                    changed(id, fields)?
                 )
             }
         };
