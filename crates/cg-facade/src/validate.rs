@@ -58,6 +58,11 @@ pub fn phone(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// An id as the wire's signed 64-bit integer (the specs' `int64`).
+pub fn wire_id(field: &str, id: u64) -> Result<i64> {
+    i64::try_from(id).map_err(|_| Error::invalid(field, format!("{id} is too large")))
+}
+
 /// A page size within the service's maximum.
 pub fn limit(value: u32, max: u32) -> Result<u32> {
     if value == 0 || value > max {

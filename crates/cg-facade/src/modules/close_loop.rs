@@ -170,12 +170,7 @@ impl SetCloseLoopStatus {
                 "a note is required when the status is progress",
             ));
         }
-        let id = i64::try_from(self.number_customergauge).map_err(|_| {
-            Error::invalid(
-                "number_customergauge",
-                format!("{} is too large", self.number_customergauge),
-            )
-        })?;
+        let id = crate::validate::wire_id("number_customergauge", self.number_customergauge)?;
         let happened_at = match self.happened_at {
             None => None,
             Some(at) => Some(

@@ -264,8 +264,7 @@ impl Transactions {
         };
         let changed = |id: u64, extra| -> Result<types::TransactionUpdateFields> {
             Ok(types::TransactionUpdateFields {
-                id: i64::try_from(id)
-                    .map_err(|_| Error::invalid("id", format!("{id} is too large")))?,
+                id: crate::validate::wire_id("id", id)?,
                 comment: None,
                 customer_number: None,
                 date_form_completed: None,

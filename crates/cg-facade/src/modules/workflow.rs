@@ -168,12 +168,7 @@ impl UpdateWorkflow {
                 "nothing to update: set a status, a comment or an assignee",
             ));
         }
-        let id = i64::try_from(self.number_customergauge).map_err(|_| {
-            Error::invalid(
-                "number_customergauge",
-                format!("{} is too large", self.number_customergauge),
-            )
-        })?;
+        let id = crate::validate::wire_id("number_customergauge", self.number_customergauge)?;
         let raw = raw_client!(self.client, cg_raw_workflow, HostFamily::Api);
         let ctx = self.client.ctx();
         let body = types::UpdateWorkflowRequest {

@@ -8,7 +8,7 @@ use crate::client::raw_client;
 use crate::decode::read_list;
 use crate::lenient;
 use crate::paging::{OffsetListing, OffsetPage, OffsetSource, TakesLimit, sealed};
-use crate::{Client, Error, Result};
+use crate::{Client, Result};
 
 /// The largest page of an upload listing.
 pub const MAX_UPLOAD_LIMIT: u32 = 1000;
@@ -104,6 +104,14 @@ impl ListUploads {
     }
 }
 
+impl UploadSource {
+    fn wire_id(&self) -> Result<Option<i64>> {
+        self.id
+            .map(|id| crate::validate::wire_id("id", id))
+            .transpose()
+    }
+}
+
 impl sealed::Sealed for UploadSource {}
 
 impl TakesLimit for UploadSource {}
@@ -113,10 +121,7 @@ impl OffsetSource for UploadSource {
     const MAX_LIMIT: u32 = MAX_UPLOAD_LIMIT;
 
     fn check(&self) -> Result<()> {
-        if let Some(id) = self.id {
-            i64::try_from(id).map_err(|_| Error::invalid("id", format!("{id} is too large")))?;
-        }
-        Ok(())
+        self.wire_id().map(drop)
     }
 
     async fn page(&self, client: &Client, at: OffsetPage) -> Result<Vec<UploadRecord>> {
@@ -125,14 +130,7 @@ impl OffsetSource for UploadSource {
         let format = ctx.format.as_str();
         let operation = self.kind.list_operation();
         // The four listings take the same parameters, each under its own generated type.
-        // `check` refused an id beyond i64 before the first page.
-        let id = match self.id {
-            Some(id) => Some(
-                i64::try_from(id)
-                    .map_err(|_| Error::invalid("id", format!("{id} is too large")))?,
-            ),
-            None => None,
-        };
+        let id = self.wire_id()?;
         let (date_range_from, date_range_to) = at.date_range();
         macro_rules! query {
             ($ty:ident) => {

@@ -89,8 +89,7 @@ impl Files {
     pub async fn delete(&self, id: u64) -> Result<()> {
         let raw = raw_client!(self.client, cg_raw_files, HostFamily::Api);
         let ctx = self.client.ctx();
-        let id =
-            i64::try_from(id).map_err(|_| Error::invalid("id", format!("{id} is too large")))?;
+        let id = crate::validate::wire_id("id", id)?;
         let answer = call(
             ctx,
             cg_raw_files::ops::DELETE_UPLOAD.id,
