@@ -8,22 +8,33 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-/// What `bench` accepts.
-pub const USAGE: &str = "cargo xtask bench [--quick] [--cases 1,2,..]";
+use clap::ArgAction;
 
-/// Runs the benchmarks; `args` are the words after `bench`.
-pub fn run(root: &Path, args: &[String]) -> Result<ExitCode, String> {
-    let mut quick = false;
-    let mut cases = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--cases" => cases = Some(it.next().ok_or("--cases needs a list, e.g. 1,4")?),
-            other => return Err(format!("unknown option {other:?}; {USAGE}")),
-        }
-    }
+/// What `bench` accepts; passed on to cg-bench.
+#[derive(Debug, clap::Args)]
+#[command(args_override_self = true)]
+pub struct BenchArgs {
+    /// Smaller runs and no build-cost case (6): a quick check, not numbers to quote.
+    #[arg(long)]
+    pub quick: bool,
+    /// The cases to run, in this order (comma-separated) [default: 1 to 10].
+    #[arg(
+        long,
+        value_name = "1,2,..",
+        value_delimiter = ',',
+        action = ArgAction::Set,
+        value_parser = parse_case
+    )]
+    pub cases: Option<Vec<u8>>,
+}
 
+/// One case number of `--cases`, as cg-bench reads it (blanks around it allowed).
+fn parse_case(word: &str) -> Result<u8, String> {
+    word.trim().parse::<u8>().map_err(|e| e.to_string())
+}
+
+/// Runs the benchmarks.
+pub fn run(root: &Path, args: &BenchArgs) -> Result<ExitCode, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     eprintln!("bench: cargo build --release -p cg-bench -p cg-sandbox -p cg-cli");
     let built = Command::new(&cargo)
@@ -57,25 +68,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<ExitCode, String> {
         .args(["-n", "10"])
         .arg(release.join("cg-bench"))
         .current_dir(root)
-        .arg("--root")
-        .arg(root)
-        .arg("--sandbox-bin")
-        .arg(release.join("cg-sandbox"))
-        .arg("--command")
-        .arg(if quick {
-            "cargo xtask bench --quick"
-        } else {
-            "cargo xtask bench"
-        });
-    if let Some(python) = python {
-        bench.arg("--python").arg(python);
-    }
-    if quick {
-        bench.arg("--quick");
-    }
-    if let Some(cases) = cases {
-        bench.args(["--cases", cases]);
-    }
+        .args(cg_bench_args(root, &release, python, args));
     let status = bench
         .status()
         .map_err(|e| format!("could not run cg-bench: {e}"))?;
@@ -84,6 +77,43 @@ pub fn run(root: &Path, args: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The arguments of `cg-bench`: where things are, and `args` passed on.
+fn cg_bench_args(
+    root: &Path,
+    release: &Path,
+    python: Option<PathBuf>,
+    args: &BenchArgs,
+) -> Vec<OsString> {
+    let mut argv: Vec<OsString> = vec![
+        "--root".into(),
+        root.into(),
+        "--sandbox-bin".into(),
+        release.join("cg-sandbox").into(),
+        "--command".into(),
+        if args.quick {
+            "cargo xtask bench --quick"
+        } else {
+            "cargo xtask bench"
+        }
+        .into(),
+    ];
+    if let Some(python) = python {
+        argv.extend(["--python".into(), python.into()]);
+    }
+    if args.quick {
+        argv.push("--quick".into());
+    }
+    if let Some(cases) = &args.cases {
+        let list = cases
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        argv.extend(["--cases".into(), list.into()]);
+    }
+    argv
 }
 
 /// `.venv-bench/bin/python` with the pinned httpx, made on first use. `None` (and a
@@ -123,4 +153,60 @@ fn python_venv(root: &Path) -> Option<PathBuf> {
         return None;
     }
     Some(python)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(python: Option<&str>, args: &BenchArgs) -> Vec<String> {
+        cg_bench_args(
+            Path::new("/ws"),
+            Path::new("/ws/target/release"),
+            python.map(PathBuf::from),
+            args,
+        )
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+    }
+
+    #[test]
+    fn options_are_passed_on_to_cg_bench() {
+        let full = BenchArgs {
+            quick: false,
+            cases: None,
+        };
+        assert_eq!(
+            argv(None, &full),
+            [
+                "--root",
+                "/ws",
+                "--sandbox-bin",
+                "/ws/target/release/cg-sandbox",
+                "--command",
+                "cargo xtask bench",
+            ]
+        );
+        let quick = BenchArgs {
+            quick: true,
+            cases: Some(vec![1, 8]),
+        };
+        assert_eq!(
+            argv(Some("/ws/.venv-bench/bin/python"), &quick),
+            [
+                "--root",
+                "/ws",
+                "--sandbox-bin",
+                "/ws/target/release/cg-sandbox",
+                "--command",
+                "cargo xtask bench --quick",
+                "--python",
+                "/ws/.venv-bench/bin/python",
+                "--quick",
+                "--cases",
+                "1,8",
+            ]
+        );
+    }
 }

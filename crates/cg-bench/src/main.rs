@@ -3,8 +3,10 @@
 //! ```text
 //! cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin PATH] [--python PATH]
 //!          [--script PATH] [--root DIR] [--out FILE] [--command TEXT]
+//!          [--sides facade,raw,httpx,aiohttp]
 //! cg-bench paging-child --api URL --api-key KEY --mode facade|facade-no-prefetch|raw
-//!          [--consumer count|csv]
+//!          [--consumer count|csv|work]
+//! cg-bench refused-child --rows N
 //! ```
 //!
 //! Each case runs its sides back to back (rotating the order between repetitions)
@@ -29,6 +31,9 @@ mod workload;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
+
+use clap::builder::PossibleValue;
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
 use report::CaseOut;
 
@@ -119,58 +124,143 @@ impl Sizes {
     }
 }
 
+/// The benchmarks of the CustomerGauge SDK against the sandbox (run with `cargo xtask bench`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "cg-bench",
+    args_conflicts_with_subcommands = true,
+    args_override_self = true,
+    disable_help_subcommand = true
+)]
+struct Cli {
+    /// A child process of a case (cg-bench runs these itself).
+    #[command(subcommand)]
+    child: Option<Child>,
+    #[command(flatten)]
+    args: Args,
+}
+
+/// The options of a benchmark run.
+#[derive(Debug, clap::Args)]
 struct Args {
+    /// Smaller runs and no build-cost case (6): a quick check, not numbers to quote.
+    #[arg(long)]
     quick: bool,
+    /// The cases to run, in this order (comma-separated).
+    #[arg(
+        long,
+        value_name = "1,2,..",
+        value_delimiter = ',',
+        action = ArgAction::Set,
+        value_parser = parse_case,
+        default_value = "1,2,3,4,5,6,7,8,9,10"
+    )]
     cases: Vec<u8>,
+    /// The `cg-sandbox` binary [default: next to this program].
+    #[arg(long, value_name = "PATH")]
     sandbox_bin: Option<PathBuf>,
+    /// A Python with httpx (and aiohttp) [default: ROOT/.venv-bench/bin/python].
+    #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
+    /// The Python side's script [default: ROOT/scripts/bench_httpx.py].
+    #[arg(long, value_name = "PATH")]
     script: Option<PathBuf>,
+    /// The workspace root [default: the current directory].
+    #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// The JSON results; the Markdown table goes next to it
+    /// [default: ROOT/target/bench/bench-quick.json or bench-full.json].
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// The command recorded in the results [default: cargo xtask bench [--quick]].
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     command: Option<String>,
+    /// Case 1 runs only the sides whose name contains one of these words
+    /// (comma-separated: facade, raw, httpx, aiohttp) [default: all].
+    #[arg(long, value_name = "facade,raw,..", value_delimiter = ',', action = ArgAction::Set)]
     sides: Vec<String>,
 }
 
-const USAGE: &str = "usage: cg-bench [--quick] [--cases 1,2,..] [--sandbox-bin PATH] [--python PATH] [--script PATH] [--root DIR] [--out FILE] [--command TEXT] [--sides facade,raw,httpx,aiohttp]\n       cg-bench paging-child --api URL --api-key KEY --mode facade|facade-no-prefetch|raw [--consumer count|csv]\n       cg-bench refused-child --rows N";
+/// The child processes the cases start from this program.
+#[derive(Debug, Subcommand)]
+enum Child {
+    /// One walk of case 4's bounce list, in its own process (prints one JSON line).
+    #[command(args_override_self = true)]
+    PagingChild {
+        /// The sandbox's API base URL.
+        #[arg(long, value_name = "URL")]
+        api: String,
+        /// The API key to send.
+        #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+        api_key: String,
+        /// How to walk the list.
+        #[arg(long, value_enum)]
+        mode: paging::Mode,
+        /// What to do with each item.
+        #[arg(long, value_enum, default_value_t = paging::Consumer::Count)]
+        consumer: paging::Consumer,
+    },
+    /// Case 8's bulk import of records refused locally, in its own process (peak memory).
+    #[command(args_override_self = true)]
+    RefusedChild {
+        /// How many records to import.
+        #[arg(long, value_name = "N")]
+        rows: u64,
+    },
+}
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args {
-        quick: false,
-        cases: (1..=10).collect(),
-        sandbox_bin: None,
-        python: None,
-        script: None,
-        root: None,
-        out: None,
-        command: None,
-        sides: Vec::new(),
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{arg} needs a value"))
-        };
-        match arg.as_str() {
-            "--quick" => parsed.quick = true,
-            "--cases" => {
-                parsed.cases = value()?
-                    .split(',')
-                    .map(|c| c.trim().parse::<u8>().map_err(|e| format!("--cases: {e}")))
-                    .collect::<Result<_, _>>()?;
-            }
-            "--sandbox-bin" => parsed.sandbox_bin = Some(value()?.into()),
-            "--python" => parsed.python = Some(value()?.into()),
-            "--script" => parsed.script = Some(value()?.into()),
-            "--root" => parsed.root = Some(value()?.into()),
-            "--out" => parsed.out = Some(value()?.into()),
-            "--command" => parsed.command = Some(value()?),
-            "--sides" => parsed.sides = value()?.split(',').map(str::to_owned).collect(),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
+// The command-line names are paging.rs's own (`name`, `parse`).
+impl ValueEnum for paging::Mode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            paging::Mode::Facade,
+            paging::Mode::FacadeNoPrefetch,
+            paging::Mode::Raw,
+        ]
     }
-    Ok(parsed)
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+
+    /// By [`paging::Mode::parse`] (the names are lowercase).
+    fn from_str(input: &str, ignore_case: bool) -> Result<Self, String> {
+        let name = if ignore_case {
+            input.to_ascii_lowercase()
+        } else {
+            input.to_owned()
+        };
+        paging::Mode::parse(&name).ok_or_else(|| format!("invalid variant: {input}"))
+    }
+}
+
+impl ValueEnum for paging::Consumer {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            paging::Consumer::Count,
+            paging::Consumer::Csv,
+            paging::Consumer::Work,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+
+    /// By [`paging::Consumer::parse`] (the names are lowercase).
+    fn from_str(input: &str, ignore_case: bool) -> Result<Self, String> {
+        let name = if ignore_case {
+            input.to_ascii_lowercase()
+        } else {
+            input.to_owned()
+        };
+        paging::Consumer::parse(&name).ok_or_else(|| format!("invalid variant: {input}"))
+    }
+}
+
+/// One case number of `--cases` (blanks around it allowed, as in `--cases "1, 8"`).
+fn parse_case(word: &str) -> Result<u8, String> {
+    word.trim().parse::<u8>().map_err(|e| e.to_string())
 }
 
 /// A Python that can import httpx, or why not.
@@ -207,29 +297,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| e.to_string())
 }
 
-fn paging_child(args: &[String]) -> ExitCode {
-    let mut api = None;
-    let mut key = None;
-    let mut mode = None;
-    let mut consumer = Some(paging::Consumer::Count);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match (arg.as_str(), it.next()) {
-            ("--api", Some(v)) => api = Some(v.clone()),
-            ("--api-key", Some(v)) => key = Some(v.clone()),
-            ("--mode", Some(v)) => mode = paging::Mode::parse(v),
-            ("--consumer", Some(v)) => consumer = paging::Consumer::parse(v),
-            _ => {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let (Some(api), Some(key), Some(mode), Some(consumer)) = (api, key, mode, consumer) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let result = runtime().and_then(|rt| rt.block_on(paging::child(&api, &key, mode, consumer)));
+fn paging_child(api: &str, key: &str, mode: paging::Mode, consumer: paging::Consumer) -> ExitCode {
+    let result = runtime().and_then(|rt| rt.block_on(paging::child(api, key, mode, consumer)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -239,41 +308,34 @@ fn paging_child(args: &[String]) -> ExitCode {
     }
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("paging-child") {
-        return paging_child(&args[1..]);
-    }
-    if args.first().map(String::as_str) == Some("refused-child") {
-        let rows = match args.get(1..3) {
-            Some([flag, n]) if flag == "--rows" => n.parse::<u64>().ok(),
-            _ => None,
-        };
-        let Some(rows) = rows else {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        };
-        return match runtime().and_then(|rt| rt.block_on(refused::child(rows))) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("refused child: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    let args = match parse_args(&args) {
-        Ok(a) => a,
+fn refused_child(rows: u64) -> ExitCode {
+    match runtime().and_then(|rt| rt.block_on(refused::child(rows))) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("refused child: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn main() -> ExitCode {
+    // A usage error exits with 2 (clap's default), `--help` with 0.
+    let cli = Cli::parse();
+    match cli.child {
+        Some(Child::PagingChild {
+            api,
+            api_key,
+            mode,
+            consumer,
+        }) => paging_child(&api, &api_key, mode, consumer),
+        Some(Child::RefusedChild { rows }) => refused_child(rows),
+        None => match run(cli.args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -416,4 +478,229 @@ fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cg-bench").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_run_every_case_on_every_side() {
+        let cli = parse(&[]).expect("no arguments is a full run");
+        assert!(cli.child.is_none());
+        let args = cli.args;
+        assert!(!args.quick);
+        assert_eq!(args.cases, (1..=10).collect::<Vec<u8>>());
+        assert!(args.sides.is_empty());
+        assert_eq!(args.sandbox_bin, None);
+        assert_eq!(args.python, None);
+        assert_eq!(args.script, None);
+        assert_eq!(args.root, None);
+        assert_eq!(args.out, None);
+        assert_eq!(args.command, None);
+    }
+
+    #[test]
+    fn comma_lists_and_paths() {
+        let cli = parse(&[
+            "--quick",
+            "--cases",
+            "1,8",
+            "--sides",
+            "facade",
+            "--root",
+            ".",
+            "--sandbox-bin",
+            "target/release/cg-sandbox",
+            "--python",
+            "/usr/bin/python3",
+            "--script",
+            "s.py",
+            "--out",
+            "o.json",
+            "--command",
+            "cargo xtask bench --quick",
+        ])
+        .expect("valid arguments");
+        assert!(cli.child.is_none());
+        let args = cli.args;
+        assert!(args.quick);
+        assert_eq!(args.cases, [1, 8]);
+        assert_eq!(args.sides, ["facade"]);
+        assert_eq!(args.root, Some(PathBuf::from(".")));
+        assert_eq!(
+            args.sandbox_bin,
+            Some(PathBuf::from("target/release/cg-sandbox"))
+        );
+        assert_eq!(args.python, Some(PathBuf::from("/usr/bin/python3")));
+        assert_eq!(args.script, Some(PathBuf::from("s.py")));
+        assert_eq!(args.out, Some(PathBuf::from("o.json")));
+        assert_eq!(args.command.as_deref(), Some("cargo xtask bench --quick"));
+    }
+
+    #[test]
+    fn case_lists_as_before() {
+        let cases = |list: &str| parse(&["--cases", list]).map(|c| c.args.cases);
+        // Blanks around a number were allowed, and any u8 (an unknown case fails at run time).
+        assert_eq!(cases("2, 4 ,10").expect("blanks"), [2, 4, 10]);
+        assert_eq!(cases("11").expect("any u8"), [11]);
+        assert_eq!(cases("--cases=3").ok(), None);
+        for bad in ["x", "1,,2", "256", "-1", ""] {
+            assert!(cases(bad).is_err(), "{bad:?} is not a case list");
+        }
+        // The last `--cases` wins, as with the parser this replaced.
+        let last = parse(&["--cases", "1,2", "--cases", "9"]).expect("repeated");
+        assert_eq!(last.args.cases, [9]);
+        let last = parse(&["--sides", "raw", "--sides", "facade,httpx"]).expect("repeated");
+        assert_eq!(last.args.sides, ["facade", "httpx"]);
+        let sides = parse(&["--sides", "facade,raw,httpx"]).expect("sides");
+        assert_eq!(sides.args.sides, ["facade", "raw", "httpx"]);
+    }
+
+    #[test]
+    fn paging_child() {
+        let cli = parse(&[
+            "paging-child",
+            "--api",
+            "http://127.0.0.1:1234",
+            "--api-key",
+            "k-1",
+            "--mode",
+            "facade-no-prefetch",
+            "--consumer",
+            "csv",
+        ])
+        .expect("the argv paging::run_child builds");
+        let Some(Child::PagingChild {
+            api,
+            api_key,
+            mode,
+            consumer,
+        }) = cli.child
+        else {
+            panic!("not a paging child: {:?}", cli.child);
+        };
+        assert_eq!(api, "http://127.0.0.1:1234");
+        assert_eq!(api_key, "k-1");
+        assert_eq!(mode, paging::Mode::FacadeNoPrefetch);
+        assert_eq!(consumer, paging::Consumer::Csv);
+
+        // Every name the cases pass parses back to itself; the consumer defaults to count.
+        for mode in paging::Mode::value_variants() {
+            let cli = parse(&[
+                "paging-child",
+                "--api",
+                "u",
+                "--api-key",
+                "k",
+                "--mode",
+                mode.name(),
+            ])
+            .expect("a known mode");
+            let Some(Child::PagingChild {
+                mode: parsed,
+                consumer,
+                ..
+            }) = cli.child
+            else {
+                panic!("not a paging child");
+            };
+            assert_eq!(parsed, *mode);
+            assert_eq!(consumer, paging::Consumer::Count);
+        }
+        for consumer in paging::Consumer::value_variants() {
+            let cli = parse(&[
+                "paging-child",
+                "--api",
+                "u",
+                "--api-key",
+                "k",
+                "--mode",
+                "raw",
+                "--consumer",
+                consumer.name(),
+            ])
+            .expect("a known consumer");
+            assert!(
+                matches!(cli.child, Some(Child::PagingChild { consumer: c, .. }) if c == *consumer)
+            );
+        }
+    }
+
+    #[test]
+    fn value_names_agree_with_paging() {
+        for mode in paging::Mode::value_variants() {
+            assert_eq!(paging::Mode::from_str(mode.name(), false), Ok(*mode));
+            assert_eq!(
+                paging::Mode::from_str(&mode.name().to_uppercase(), true),
+                Ok(*mode)
+            );
+        }
+        for consumer in paging::Consumer::value_variants() {
+            assert_eq!(
+                paging::Consumer::from_str(consumer.name(), false),
+                Ok(*consumer)
+            );
+        }
+        assert!(paging::Mode::from_str("RAW", false).is_err());
+        assert!(paging::Consumer::from_str("json", true).is_err());
+    }
+
+    #[test]
+    fn paging_child_refuses_what_it_refused() {
+        let base = ["paging-child", "--api", "u", "--api-key", "k"];
+        let with = |extra: &[&str]| {
+            parse(&base.iter().chain(extra).copied().collect::<Vec<_>>()).map(|_| ())
+        };
+        assert!(with(&["--mode", "raw"]).is_ok());
+        // No mode, an unknown mode or consumer (names are exact), a flag without its value.
+        assert!(with(&[]).is_err());
+        assert!(with(&["--mode", "fast"]).is_err());
+        assert!(with(&["--mode", "Raw"]).is_err());
+        assert!(with(&["--mode", "raw", "--consumer", "json"]).is_err());
+        assert!(with(&["--mode", "raw", "--consumer"]).is_err());
+        assert!(with(&["--mode", "raw", "--rows", "3"]).is_err());
+        assert!(parse(&["paging-child", "--api", "u", "--mode", "raw"]).is_err());
+    }
+
+    #[test]
+    fn refused_child() {
+        let cli =
+            parse(&["refused-child", "--rows", "1000000"]).expect("the argv refused.rs builds");
+        assert!(matches!(
+            cli.child,
+            Some(Child::RefusedChild { rows: 1_000_000 })
+        ));
+        assert!(parse(&["refused-child"]).is_err());
+        assert!(parse(&["refused-child", "--rows", "many"]).is_err());
+        assert!(parse(&["refused-child", "--rows", "-3"]).is_err());
+    }
+
+    #[test]
+    fn unknown_words_are_usage_errors() {
+        for argv in [
+            &["--fast"][..],
+            &["--cases"],
+            &["bench"],
+            &["help"],
+            &["--quick", "refused-child", "--rows", "1"],
+            &["refused-child", "--rows", "1", "--quick"],
+        ] {
+            let err = parse(argv).expect_err(&format!("{argv:?} is refused"));
+            assert_eq!(err.exit_code(), 2, "{argv:?}: {err}");
+        }
+        let help = parse(&["--help"]).expect_err("help is printed, not run");
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert_eq!(help.exit_code(), 0);
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }
