@@ -32,8 +32,7 @@ mod workload;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use clap::builder::PossibleValue;
-use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Parser, Subcommand};
 
 use report::CaseOut;
 
@@ -207,55 +206,6 @@ enum Child {
         #[arg(long, value_name = "N")]
         rows: u64,
     },
-}
-
-// The command-line names are paging.rs's own (`name`, `parse`).
-impl ValueEnum for paging::Mode {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[
-            paging::Mode::Facade,
-            paging::Mode::FacadeNoPrefetch,
-            paging::Mode::Raw,
-        ]
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
-
-    /// By [`paging::Mode::parse`] (the names are lowercase).
-    fn from_str(input: &str, ignore_case: bool) -> Result<Self, String> {
-        let name = if ignore_case {
-            input.to_ascii_lowercase()
-        } else {
-            input.to_owned()
-        };
-        paging::Mode::parse(&name).ok_or_else(|| format!("invalid variant: {input}"))
-    }
-}
-
-impl ValueEnum for paging::Consumer {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[
-            paging::Consumer::Count,
-            paging::Consumer::Csv,
-            paging::Consumer::Work,
-        ]
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
-
-    /// By [`paging::Consumer::parse`] (the names are lowercase).
-    fn from_str(input: &str, ignore_case: bool) -> Result<Self, String> {
-        let name = if ignore_case {
-            input.to_ascii_lowercase()
-        } else {
-            input.to_owned()
-        };
-        paging::Consumer::parse(&name).ok_or_else(|| format!("invalid variant: {input}"))
-    }
 }
 
 /// One case number of `--cases` (blanks around it allowed, as in `--cases "1, 8"`).
@@ -482,6 +432,8 @@ fn run(args: Args) -> Result<ExitCode, String> {
 
 #[cfg(test)]
 mod tests {
+    use clap::ValueEnum;
+
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {

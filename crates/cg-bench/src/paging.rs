@@ -21,8 +21,8 @@ use crate::workload;
 /// Items per page: the service's largest.
 pub const PAGE: u64 = 1000;
 
-/// How a child walks the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a child walks the list (on the command line: kebab-case, as [`Mode::name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
     /// `client.bounces().list().stream()`, prefetch on (the default).
     Facade,
@@ -43,13 +43,6 @@ impl Mode {
         }
     }
 
-    /// From the command-line name.
-    pub fn parse(name: &str) -> Option<Mode> {
-        [Mode::Facade, Mode::FacadeNoPrefetch, Mode::Raw]
-            .into_iter()
-            .find(|m| m.name() == name)
-    }
-
     fn label(self) -> &'static str {
         match self {
             Mode::Facade => "facade stream (prefetch)",
@@ -59,8 +52,8 @@ impl Mode {
     }
 }
 
-/// What the walker does with each item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the walker does with each item (on the command line: as [`Consumer::name`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Consumer {
     /// Counts it and adds its address's length to a checksum: next to no work, so
     /// there is nothing for a prefetch to overlap with but the decoding.
@@ -85,13 +78,6 @@ impl Consumer {
             Consumer::Csv => "csv",
             Consumer::Work => "work",
         }
-    }
-
-    /// From the command-line name.
-    pub fn parse(name: &str) -> Option<Consumer> {
-        [Consumer::Count, Consumer::Csv, Consumer::Work]
-            .into_iter()
-            .find(|c| c.name() == name)
     }
 
     fn label(self) -> &'static str {
